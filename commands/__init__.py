@@ -1,0 +1,1 @@
+"""Command models and the application service that runs them against the event store."""

@@ -1,0 +1,336 @@
+"""The application service: loads aggregates, runs one command, saves every change at once.
+
+Each command runs inside `_execute`, which replays a request already answered under the same
+idempotency key, checks the expected version, and retries when a concurrent write conflicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+)
+
+from commands import models
+from commands.errors import (
+    DeliveryReplayed,
+    IdempotencyKeyReused,
+    StoreUnavailable,
+    TooMuchContention,
+)
+from commands.positions import position_of
+from commands.records import Disclosure, HierarchyLock, IdempotencyRecord, WebhookDelivery
+from commands.transcodings import DateAsISO, LicenseAsDict, ProvenanceAsDict
+from commands.unit import Unit
+from domain.agent import Agent
+from domain.errors import RuleBroken
+from domain.values import License, Provenance, Source
+
+ATTEMPTS = 12
+"""How often a command is retried when concurrent writes conflict with it."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks, under which idempotency key and delivery, expecting which agent version."""
+
+    provenance: Provenance
+    idempotency_key: str | None = None
+    fingerprint: str = ""
+    expected_version: int | None = None
+    delivery: tuple[str, str] | None = None
+
+    @classmethod
+    def by(cls, actor: str, correlation_id: str, source: str = "api", **rest: Any) -> Request:
+        """A request from `actor` through `source` (api, hrms or job)."""
+        return cls(Provenance(actor, correlation_id, Source(source)), **rest)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a write answers: the agent, its new version, and the event's global position."""
+
+    agent_id: UUID
+    version: int
+    position: int
+
+
+class AgentService(Application[UUID]):
+    """Runs agent commands against the event store chosen by the environment."""
+
+    name = "Roster"
+    snapshotting_intervals = {HierarchyLock: 100}  # noqa: RUF012 (the library's class var)
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        index_key: bytes,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__(env)
+        self.index_key = index_key
+        self.today = today
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Teach the transcoder the domain's value objects."""
+        super().register_transcodings(transcoder)
+        for transcoding in (DateAsISO(), ProvenanceAsDict(), LicenseAsDict()):
+            transcoder.register(transcoding)
+
+    # --- the command loop ---------------------------------------------------------------------
+
+    def _execute(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
+        try:
+            return self._attempt(request, change)
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnavailable from error
+
+    def _attempt(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
+        for _ in range(ATTEMPTS):
+            answered = self._answered(request)
+            if answered is not None:
+                return answered
+            unit = Unit(self, request.expected_version)
+            agent = change(unit)
+            self._remember(request, unit, agent)
+            try:
+                recordings = self.save(*unit.pending())
+            except IntegrityError:
+                if request.expected_version is not None:
+                    Unit(self, request.expected_version).target(agent.id)
+                continue
+            position = max(
+                r.notification.id for r in recordings if r.domain_event.originator_id == agent.id
+            )
+            return CommandResult(agent.id, agent.version, position)
+        raise TooMuchContention
+
+    def _answered(self, request: Request) -> CommandResult | None:
+        if request.delivery is not None:
+            sender, delivery_id = request.delivery
+            if WebhookDelivery.create_id(sender, delivery_id) in self.repository:
+                raise DeliveryReplayed(delivery_id)
+        if request.idempotency_key is None:
+            return None
+        record_id = IdempotencyRecord.create_id(request.provenance.actor, request.idempotency_key)
+        try:
+            record = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        if record.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused
+        position = position_of(self.recorder, record.agent_id, record.agent_version)
+        return CommandResult(record.agent_id, record.agent_version, position)
+
+    @staticmethod
+    def _remember(request: Request, unit: Unit, agent: Agent) -> None:
+        if request.delivery is not None:
+            unit.add(WebhookDelivery(sender=request.delivery[0], delivery_id=request.delivery[1]))
+        if request.idempotency_key is not None:
+            unit.add(IdempotencyRecord(
+                actor=request.provenance.actor, key=request.idempotency_key,
+                fingerprint=request.fingerprint, agent_id=agent.id, agent_version=agent.version,
+            ))
+
+    # --- hierarchy ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _move(
+        unit: Unit, agent: Agent, manager_id: UUID | None, reason: str | None, by: Provenance
+    ) -> None:
+        unit.lock_hierarchy(agent.id)
+        previous = agent.manager_id
+        agent.change_manager(manager_id, reason, by)
+        if manager_id is not None:
+            manager = unit.manager(manager_id)
+            manager.check_can_take_report(agent.id, unit.chain(manager))
+            manager.assign_report(agent.id, by)
+        if previous is not None:
+            unit.agent(previous).release_report(agent.id, by)
+
+    @staticmethod
+    def _leave_manager(unit: Unit, agent: Agent, by: Provenance) -> None:
+        if agent.manager_id is not None:
+            unit.agent(agent.manager_id).release_report(agent.id, by)
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def onboard(self, cmd: models.OnboardAgent, request: Request) -> CommandResult:
+        """Onboard an agent: PAN, Aadhaar, agent code and license numbers must be unused."""
+        by = request.provenance
+
+        def change(unit: Unit) -> Agent:
+            manager = unit.manager(cmd.manager_id) if cmd.manager_id else None
+            agent = Agent(
+                agent_code=cmd.agent_code, first_name=cmd.first_name, last_name=cmd.last_name,
+                agent_type=cmd.agent_type, office_code=cmd.office_code, region=cmd.region,
+                email=str(cmd.email), phone=cmd.phone, pan=cmd.pan, aadhaar=cmd.aadhaar,
+                bank_account=cmd.bank_account, date_of_joining=cmd.date_of_joining,
+                manager_id=cmd.manager_id, provenance=by,
+            )
+            unit.add(agent)
+            for kind, value in (("agent_code", cmd.agent_code), ("pan", cmd.pan),
+                                ("aadhaar", cmd.aadhaar)):
+                unit.claim(kind, value, agent.id)
+            for lic in cmd.licenses:
+                self._add_license(unit, agent, lic, by)
+            if manager is not None:
+                manager.check_can_take_report(agent.id, [])
+                manager.assign_report(agent.id, by)
+            return agent
+
+        return self._execute(request, change)
+
+    @staticmethod
+    def _add_license(unit: Unit, agent: Agent, cmd: models.AddLicense, by: Provenance) -> None:
+        unit.claim("license_number", cmd.number, agent.id)
+        agent.add_license(License(cmd.number, cmd.license_type, cmd.issued_on, cmd.expires_on), by)
+
+    def _on_agent(
+        self, agent_id: UUID, request: Request, act: Callable[[Unit, Agent], None]
+    ) -> CommandResult:
+        def change(unit: Unit) -> Agent:
+            agent = unit.target(agent_id)
+            act(unit, agent)
+            return agent
+
+        return self._execute(request, change)
+
+    def update(self, agent_id: UUID, cmd: models.UpdateAgent, request: Request) -> CommandResult:
+        """Change profile and contact fields."""
+        return self._on_agent(agent_id, request,
+                              lambda _, a: a.update(cmd.changes(), request.provenance))
+
+    def add_license(self, agent_id: UUID, cmd: models.AddLicense, request: Request) -> CommandResult:
+        """Add a license whose number no agent holds yet."""
+        return self._on_agent(agent_id, request,
+                              lambda u, a: self._add_license(u, a, cmd, request.provenance))
+
+    def renew_license(
+        self, agent_id: UUID, number: str, cmd: models.RenewLicense, request: Request
+    ) -> CommandResult:
+        """Move a license's expiry."""
+        return self._on_agent(agent_id, request, lambda _, a: a.renew_license(
+            number, cmd.expires_on, request.provenance))
+
+    def revoke_license(
+        self, agent_id: UUID, number: str, cmd: models.Decide, request: Request
+    ) -> CommandResult:
+        """Revoke a license today."""
+        return self._on_agent(agent_id, request, lambda _, a: a.revoke_license(
+            number, self.today(), cmd.reason, request.provenance))
+
+    def approve(self, agent_id: UUID, request: Request) -> CommandResult:
+        """Approve a pending agent."""
+        return self._on_agent(agent_id, request,
+                              lambda _, a: a.approve(self.today(), request.provenance))
+
+    def reject(self, agent_id: UUID, cmd: models.Decide, request: Request) -> CommandResult:
+        """Reject a pending agent, who leaves its manager's reports."""
+        def act(unit: Unit, agent: Agent) -> None:
+            agent.reject(cmd.reason, request.provenance)
+            self._leave_manager(unit, agent, request.provenance)
+        return self._on_agent(agent_id, request, act)
+
+    def suspend(self, agent_id: UUID, cmd: models.Decide, request: Request) -> CommandResult:
+        """Suspend an active agent."""
+        return self._on_agent(agent_id, request,
+                              lambda _, a: a.suspend(cmd.reason, request.provenance))
+
+    def resume(self, agent_id: UUID, cmd: models.Decide, request: Request) -> CommandResult:
+        """End a suspension."""
+        return self._on_agent(agent_id, request,
+                              lambda _, a: a.resume(cmd.reason, request.provenance))
+
+    def terminate(
+        self, agent_id: UUID, cmd: models.TerminateAgent, request: Request
+    ) -> CommandResult:
+        """Terminate an agent, first moving its direct reports where the command says."""
+        by = request.provenance
+
+        def act(unit: Unit, agent: Agent) -> None:
+            target = cmd.reassign_reports_to
+            if agent.reports and target is not None:
+                if target == agent.id:
+                    raise RuleBroken("reports cannot be reassigned to the agent being terminated")
+                for report_id in sorted(agent.reports):
+                    self._move(unit, unit.agent(report_id), target, "manager terminated", by)
+            self._leave_manager(unit, agent, by)
+            agent.terminate(cmd.reason_code, cmd.reason, target, by)
+
+        return self._on_agent(agent_id, request, act)
+
+    def request_reinstatement(
+        self, agent_id: UUID, cmd: models.RequestReinstatement, request: Request
+    ) -> CommandResult:
+        """Ask for a terminated agent to come back."""
+        return self._on_agent(agent_id, request, lambda _, a: a.request_reinstatement(
+            cmd.reason_code, cmd.reason, request.provenance))
+
+    def approve_reinstatement(self, agent_id: UUID, request: Request) -> CommandResult:
+        """Reinstate an agent; the approver must not be the requester."""
+        return self._on_agent(agent_id, request, lambda _, a: a.approve_reinstatement(
+            self.today(), request.provenance))
+
+    def reject_reinstatement(
+        self, agent_id: UUID, cmd: models.Decide, request: Request
+    ) -> CommandResult:
+        """Refuse a reinstatement."""
+        return self._on_agent(agent_id, request, lambda _, a: a.reject_reinstatement(
+            cmd.reason, request.provenance))
+
+    def transfer(
+        self, agent_id: UUID, changes: models.UpdateAgent | None, manager_id: UUID | None,
+        request: Request,
+    ) -> CommandResult:
+        """Move an agent to another office, region or manager in one step (HR transfers)."""
+        def act(unit: Unit, agent: Agent) -> None:
+            if changes is not None:
+                agent.update(changes.changes(), request.provenance)
+            if manager_id != agent.manager_id:
+                self._move(unit, agent, manager_id, "transfer", request.provenance)
+        return self._on_agent(agent_id, request, act)
+
+    def change_manager(
+        self, agent_id: UUID, cmd: models.ChangeManager, request: Request
+    ) -> CommandResult:
+        """Move an agent and its subtree under another manager; never forms a cycle."""
+        return self._on_agent(agent_id, request, lambda u, a: self._move(
+            u, a, cmd.manager_id, cmd.reason, request.provenance))
+
+    # --- queries of the write side ------------------------------------------------------------
+
+    def agent(self, agent_id: UUID) -> Agent:
+        """The current state of an agent."""
+        return Unit(self, None).agent(agent_id)
+
+    def agent_id_by_code(self, agent_code: str) -> UUID:
+        """The id of the agent holding `agent_code`, or `AgentNotFound`."""
+        return Unit(self, None).owner("agent_code", agent_code)
+
+    def history(
+        self, agent_id: UUID, disclosed_to: Provenance | None = None
+    ) -> list[DomainEventProtocol[UUID]]:
+        """Every stored event of an agent, oldest first; when `disclosed_to` is given, that
+        its personal data was shown in full is recorded first."""
+        self.agent(agent_id)
+        if disclosed_to is not None:
+            self.save(Disclosure(agent_id=agent_id, actor=disclosed_to.actor,
+                                 correlation_id=disclosed_to.correlation_id))
+        return list(self.events.get(agent_id))
+
+    def ready(self) -> int:
+        """The head of the event log; raises if the event store cannot be read."""
+        return self.recorder.max_notification_id() or 0
+

@@ -1,0 +1,446 @@
+"""The `Agent` aggregate: an agent's attributes, licenses, status and place in the hierarchy.
+
+Each public command method checks its rules with a named guard, then records one event whose
+body changes the state. Every event carries its `Provenance`; `class_version` is declared on
+each so that a later change of shape can be upcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import (
+    HierarchyCycle,
+    LicenseNotActive,
+    LicenseNotFound,
+    LicenseRequired,
+    ManagerNotActive,
+    NothingToChange,
+    ReportsNotReassigned,
+    RuleBroken,
+    SecondApproverRequired,
+    TransitionNotAllowed,
+)
+from domain.values import (
+    AgentStatus,
+    AgentType,
+    License,
+    Provenance,
+    Region,
+    ReinstatementReason,
+    TerminationReason,
+)
+
+S = AgentStatus
+UPDATABLE_FIELDS = frozenset(
+    {"first_name", "last_name", "agent_type", "office_code", "region", "email", "phone",
+     "bank_account"}
+)
+"""Fields a profile update may change; identity numbers and the agent code are fixed."""
+
+
+class Agent(Aggregate):
+    """An insurance or sales agent, from onboarding to termination and reinstatement."""
+
+    class Onboarded(Aggregate.Created):
+        """The agent was onboarded and waits for approval."""
+
+        class_version = 1
+        agent_code: str
+        first_name: str
+        last_name: str
+        agent_type: AgentType
+        office_code: str
+        region: Region
+        email: str
+        phone: str
+        pan: str
+        aadhaar: str
+        bank_account: str | None
+        date_of_joining: date
+        manager_id: UUID | None
+        provenance: Provenance
+
+    class ProfileUpdated(Aggregate.Event):
+        """Some profile or contact fields changed; `changes` holds their new values."""
+
+        class_version = 1
+        changes: dict[str, Any]
+        provenance: Provenance
+
+    class LicenseAdded(Aggregate.Event):
+        """A license was added."""
+
+        class_version = 1
+        license: License
+        provenance: Provenance
+
+    class LicenseRenewed(Aggregate.Event):
+        """A license's expiry moved."""
+
+        class_version = 1
+        number: str
+        expires_on: date
+        provenance: Provenance
+
+    class LicenseRevoked(Aggregate.Event):
+        """A license was revoked."""
+
+        class_version = 1
+        number: str
+        revoked_on: date
+        reason: str | None
+        provenance: Provenance
+
+    class Approved(Aggregate.Event):
+        """The agent was approved and is ACTIVE."""
+
+        class_version = 1
+        provenance: Provenance
+
+    class Rejected(Aggregate.Event):
+        """The onboarding was rejected; the agent left its manager's reports."""
+
+        class_version = 1
+        reason: str | None
+        provenance: Provenance
+
+    class Suspended(Aggregate.Event):
+        """The agent was suspended."""
+
+        class_version = 1
+        reason: str | None
+        provenance: Provenance
+
+    class Resumed(Aggregate.Event):
+        """A suspension ended."""
+
+        class_version = 1
+        reason: str | None
+        provenance: Provenance
+
+    class Terminated(Aggregate.Event):
+        """The agency ended; the agent left its manager's reports."""
+
+        class_version = 1
+        reason_code: TerminationReason
+        reason: str | None
+        reports_reassigned_to: UUID | None
+        provenance: Provenance
+
+    class ReinstatementRequested(Aggregate.Event):
+        """Someone asked for a terminated agent to come back; another user must decide."""
+
+        class_version = 1
+        reason_code: ReinstatementReason
+        reason: str | None
+        provenance: Provenance
+
+    class ReinstatementApproved(Aggregate.Event):
+        """A second user approved the reinstatement; the agent is ACTIVE again."""
+
+        class_version = 1
+        provenance: Provenance
+
+    class ReinstatementRejected(Aggregate.Event):
+        """The reinstatement was refused; the agent stays TERMINATED."""
+
+        class_version = 1
+        reason: str | None
+        provenance: Provenance
+
+    class ManagerChanged(Aggregate.Event):
+        """The agent now reports to another manager (or to none)."""
+
+        class_version = 1
+        manager_id: UUID | None
+        previous_manager_id: UUID | None
+        reason: str | None
+        provenance: Provenance
+
+    class ReportAssigned(Aggregate.Event):
+        """An agent now reports directly to this one."""
+
+        class_version = 1
+        report_id: UUID
+        provenance: Provenance
+
+    class ReportReleased(Aggregate.Event):
+        """An agent no longer reports directly to this one."""
+
+        class_version = 1
+        report_id: UUID
+        provenance: Provenance
+
+    @event(Onboarded)
+    def __init__(
+        self,
+        agent_code: str,
+        first_name: str,
+        last_name: str,
+        agent_type: AgentType,
+        office_code: str,
+        region: Region,
+        email: str,
+        phone: str,
+        pan: str,
+        aadhaar: str,
+        bank_account: str | None,
+        date_of_joining: date,
+        manager_id: UUID | None,
+        provenance: Provenance,
+    ) -> None:
+        self.agent_code = agent_code
+        self.first_name = first_name
+        self.last_name = last_name
+        self.agent_type = AgentType(agent_type)
+        self.office_code = office_code
+        self.region = Region(region)
+        self.email = email
+        self.phone = phone
+        self.pan = pan
+        self.aadhaar = aadhaar
+        self.bank_account = bank_account
+        self.date_of_joining = date_of_joining
+        self.manager_id = manager_id
+        self.status = S.PENDING_APPROVAL
+        self.licenses: dict[str, License] = {}
+        self.reports: set[UUID] = set()
+        self.reinstatement_requested_by: str | None = None
+
+    # --- guards -------------------------------------------------------------------------------
+
+    def _check_status(self, command: str, *allowed: AgentStatus) -> None:
+        if self.status not in allowed:
+            raise TransitionNotAllowed(f"cannot {command} an agent who is {self.status.value}")
+
+    def _check_has_valid_license(self, today: date) -> None:
+        if not any(lic.is_valid_on(today) for lic in self.licenses.values()):
+            raise LicenseRequired("approval needs at least one license that has not expired")
+
+    def _check_not_closed(self, command: str) -> None:
+        self._check_status(command, S.PENDING_APPROVAL, S.ACTIVE, S.SUSPENDED,
+                           S.TERMINATED, S.REINSTATEMENT_PENDING)
+
+    def _active_license(self, number: str) -> License:
+        try:
+            lic = self.licenses[number]
+        except KeyError:
+            raise LicenseNotFound(f"the agent holds no license {number}") from None
+        if lic.revoked_on is not None:
+            raise LicenseNotActive(f"license {number} was revoked on {lic.revoked_on}")
+        return lic
+
+    def check_can_take_report(self, report_id: UUID, chain: Iterable[UUID]) -> None:
+        """Refuse `report_id` as a direct report unless this agent is ACTIVE and the move
+        leaves no cycle; `chain` is this agent's manager chain up to the root."""
+        if self.status != S.ACTIVE:
+            raise ManagerNotActive(f"manager {self.agent_code} is {self.status.value}, not ACTIVE")
+        if report_id == self.id or report_id in set(chain):
+            raise HierarchyCycle(f"the agent would end up reporting to itself via {self.agent_code}")
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def update(self, changes: Mapping[str, Any], provenance: Provenance) -> None:
+        """Change profile and contact fields; fields whose value is unchanged are dropped."""
+        self._check_not_closed("update")
+        unknown = set(changes) - UPDATABLE_FIELDS
+        if unknown:
+            raise RuleBroken(f"fields cannot be updated: {', '.join(sorted(unknown))}")
+        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not effective:
+            raise NothingToChange("the update changes nothing")
+        self._updated(changes=effective, provenance=provenance)
+
+    @event(ProfileUpdated)
+    def _updated(self, changes: dict[str, Any], provenance: Provenance) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.agent_type = AgentType(self.agent_type)
+        self.region = Region(self.region)
+
+    def add_license(self, license: License, provenance: Provenance) -> None:
+        """Add a license; its number must be new to this agent."""
+        self._check_not_closed("add a license to")
+        if license.number in self.licenses:
+            raise RuleBroken(f"the agent already holds license {license.number}")
+        self._license_added(license=license, provenance=provenance)
+
+    @event(LicenseAdded)
+    def _license_added(self, license: License, provenance: Provenance) -> None:
+        self.licenses[license.number] = license
+
+    def renew_license(self, number: str, expires_on: date, provenance: Provenance) -> None:
+        """Move a license's expiry later."""
+        self._check_not_closed("renew a license of")
+        lic = self._active_license(number)
+        if expires_on <= lic.expires_on:
+            raise RuleBroken(f"a renewal must move the expiry past {lic.expires_on}")
+        self._license_renewed(number=number, expires_on=expires_on, provenance=provenance)
+
+    @event(LicenseRenewed)
+    def _license_renewed(self, number: str, expires_on: date, provenance: Provenance) -> None:
+        old = self.licenses[number]
+        self.licenses[number] = License(old.number, old.license_type, old.issued_on, expires_on)
+
+    def revoke_license(
+        self, number: str, today: date, reason: str | None, provenance: Provenance
+    ) -> None:
+        """End a license today."""
+        self._active_license(number)
+        self._license_revoked(number=number, revoked_on=today, reason=reason,
+                              provenance=provenance)
+
+    @event(LicenseRevoked)
+    def _license_revoked(
+        self, number: str, revoked_on: date, reason: str | None, provenance: Provenance
+    ) -> None:
+        old = self.licenses[number]
+        self.licenses[number] = License(
+            old.number, old.license_type, old.issued_on, old.expires_on, revoked_on
+        )
+
+    def approve(self, today: date, provenance: Provenance) -> None:
+        """Approve a pending agent; needs a license in force today."""
+        self._check_status("approve", S.PENDING_APPROVAL)
+        self._check_has_valid_license(today)
+        self._approved(provenance=provenance)
+
+    @event(Approved)
+    def _approved(self, provenance: Provenance) -> None:
+        self.status = S.ACTIVE
+
+    def reject(self, reason: str | None, provenance: Provenance) -> None:
+        """Refuse a pending agent."""
+        self._check_status("reject", S.PENDING_APPROVAL)
+        self._rejected(reason=reason, provenance=provenance)
+
+    @event(Rejected)
+    def _rejected(self, reason: str | None, provenance: Provenance) -> None:
+        self.status = S.REJECTED
+        self.manager_id = None
+
+    def suspend(self, reason: str | None, provenance: Provenance) -> None:
+        """Suspend an active agent."""
+        self._check_status("suspend", S.ACTIVE)
+        self._suspended(reason=reason, provenance=provenance)
+
+    @event(Suspended)
+    def _suspended(self, reason: str | None, provenance: Provenance) -> None:
+        self.status = S.SUSPENDED
+
+    def resume(self, reason: str | None, provenance: Provenance) -> None:
+        """End a suspension."""
+        self._check_status("resume", S.SUSPENDED)
+        self._resumed(reason=reason, provenance=provenance)
+
+    @event(Resumed)
+    def _resumed(self, reason: str | None, provenance: Provenance) -> None:
+        self.status = S.ACTIVE
+
+    def terminate(
+        self,
+        reason_code: TerminationReason,
+        reason: str | None,
+        reports_reassigned_to: UUID | None,
+        provenance: Provenance,
+    ) -> None:
+        """End the agency; direct reports must already have been moved to the named agent."""
+        self._check_status("terminate", S.ACTIVE, S.SUSPENDED)
+        if self.reports:
+            raise ReportsNotReassigned(
+                f"the agent has {len(self.reports)} direct reports; say where they go"
+            )
+        self._terminated(reason_code=reason_code, reason=reason,
+                         reports_reassigned_to=reports_reassigned_to, provenance=provenance)
+
+    @event(Terminated)
+    def _terminated(
+        self,
+        reason_code: TerminationReason,
+        reason: str | None,
+        reports_reassigned_to: UUID | None,
+        provenance: Provenance,
+    ) -> None:
+        self.status = S.TERMINATED
+        self.manager_id = None
+
+    def request_reinstatement(
+        self, reason_code: ReinstatementReason, reason: str | None, provenance: Provenance
+    ) -> None:
+        """Ask for a terminated agent to be brought back."""
+        self._check_status("request the reinstatement of", S.TERMINATED)
+        self._reinstatement_requested(reason_code=reason_code, reason=reason,
+                                      provenance=provenance)
+
+    @event(ReinstatementRequested)
+    def _reinstatement_requested(
+        self, reason_code: ReinstatementReason, reason: str | None, provenance: Provenance
+    ) -> None:
+        self.status = S.REINSTATEMENT_PENDING
+        self.reinstatement_requested_by = provenance.actor
+
+    def approve_reinstatement(self, today: date, provenance: Provenance) -> None:
+        """Bring the agent back; the approver is not the requester, and a license is in force."""
+        self._check_status("approve the reinstatement of", S.REINSTATEMENT_PENDING)
+        if provenance.actor == self.reinstatement_requested_by:
+            raise SecondApproverRequired("a reinstatement needs an approver other than its requester")
+        self._check_has_valid_license(today)
+        self._reinstatement_approved(provenance=provenance)
+
+    @event(ReinstatementApproved)
+    def _reinstatement_approved(self, provenance: Provenance) -> None:
+        self.status = S.ACTIVE
+        self.reinstatement_requested_by = None
+
+    def reject_reinstatement(self, reason: str | None, provenance: Provenance) -> None:
+        """Refuse a reinstatement; the agent stays terminated."""
+        self._check_status("reject the reinstatement of", S.REINSTATEMENT_PENDING)
+        self._reinstatement_rejected(reason=reason, provenance=provenance)
+
+    @event(ReinstatementRejected)
+    def _reinstatement_rejected(self, reason: str | None, provenance: Provenance) -> None:
+        self.status = S.TERMINATED
+        self.reinstatement_requested_by = None
+
+    def change_manager(
+        self, manager_id: UUID | None, reason: str | None, provenance: Provenance
+    ) -> None:
+        """Report to `manager_id` (checked with `check_can_take_report`) or to nobody."""
+        self._check_status("move", S.PENDING_APPROVAL, S.ACTIVE, S.SUSPENDED)
+        if manager_id == self.manager_id:
+            raise NothingToChange("the agent already reports to that manager")
+        self._manager_changed(manager_id=manager_id, previous_manager_id=self.manager_id,
+                              reason=reason, provenance=provenance)
+
+    @event(ManagerChanged)
+    def _manager_changed(
+        self,
+        manager_id: UUID | None,
+        previous_manager_id: UUID | None,
+        reason: str | None,
+        provenance: Provenance,
+    ) -> None:
+        self.manager_id = manager_id
+
+    def assign_report(self, report_id: UUID, provenance: Provenance) -> None:
+        """Record that `report_id` now reports directly to this agent."""
+        self._report_assigned(report_id=report_id, provenance=provenance)
+
+    @event(ReportAssigned)
+    def _report_assigned(self, report_id: UUID, provenance: Provenance) -> None:
+        self.reports.add(report_id)
+
+    def release_report(self, report_id: UUID, provenance: Provenance) -> None:
+        """Record that `report_id` no longer reports directly to this agent."""
+        if report_id in self.reports:
+            self._report_released(report_id=report_id, provenance=provenance)
+
+    @event(ReportReleased)
+    def _report_released(self, report_id: UUID, provenance: Provenance) -> None:
+        self.reports.discard(report_id)

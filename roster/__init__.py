@@ -1,0 +1,1 @@
+"""Settings, wiring, the `roster` command line and observability shared by every process."""

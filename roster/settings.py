@@ -1,0 +1,100 @@
+"""The settings of every roster process: one class, read from the environment, validated at
+start-up. With nothing set, the embedded default applies: SQLite under `.roster/`."""
+
+from __future__ import annotations
+
+import base64
+from enum import Enum
+from hashlib import sha256
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
+"""The secret the embedded default uses for JWTs, webhooks and encryption; refused elsewhere."""
+
+
+class Store(str, Enum):
+    """Where events (and later read models) are kept."""
+
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class Settings(BaseSettings):
+    """Every setting, from `ROSTER_*` environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="ROSTER_", env_file=".env", extra="ignore")
+
+    store: Store = Store.SQLITE
+    data_dir: Path = Path(".roster")
+
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_user: str = "roster"
+    postgres_password: SecretStr = SecretStr("roster")
+    postgres_db: str = "roster"
+    postgres_schema: str = "public"
+    postgres_pool_size: int = Field(default=10, ge=1)
+    postgres_max_overflow: int = Field(default=10, ge=0)
+
+    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_ttl_seconds: int = Field(default=3600, gt=0)
+    hrms_secret: SecretStr = SecretStr(DEV_SECRET)
+    hrms_tolerance_seconds: int = Field(default=300, gt=0)
+    encryption_key: SecretStr = SecretStr(DEV_SECRET)
+
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _no_default_secrets_outside_embedded(self) -> Settings:
+        if self.store is Store.SQLITE:
+            return self
+        defaults = [
+            name for name in ("jwt_secret", "hrms_secret", "encryption_key")
+            if getattr(self, name).get_secret_value() == DEV_SECRET
+        ]
+        if defaults:
+            names = ", ".join(f"ROSTER_{n.upper()}" for n in defaults)
+            msg = f"set {names}: the embedded default secrets are refused with store={self.store.value}"
+            raise ValueError(msg)
+        return self
+
+    def _derived_key(self, purpose: str) -> bytes:
+        return sha256(f"{purpose}:{self.encryption_key.get_secret_value()}".encode()).digest()
+
+    @property
+    def index_key(self) -> bytes:
+        """The key of the digests under which unique values (PAN, codes) are claimed."""
+        return self._derived_key("index")
+
+    def event_store_env(self) -> dict[str, str]:
+        """The `eventsourcing` environment for the chosen store, with encryption at rest."""
+        env = {
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+            "CIPHER_KEY": base64.b64encode(self._derived_key("cipher")).decode(),
+        }
+        if self.store is Store.SQLITE:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / "events.db"),
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        else:
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_HOST": self.postgres_host,
+                "POSTGRES_PORT": str(self.postgres_port),
+                "POSTGRES_USER": self.postgres_user,
+                "POSTGRES_PASSWORD": self.postgres_password.get_secret_value(),
+                "POSTGRES_DBNAME": self.postgres_db,
+                "POSTGRES_SCHEMA": self.postgres_schema,
+                "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": "5",
+            }
+        return env

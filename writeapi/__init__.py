@@ -1,0 +1,1 @@
+"""The FastAPI application that accepts commands and inbound HR webhooks."""

@@ -1,0 +1,30 @@
+"""Builds the write API around an application service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from commands.service import AgentService
+from writeapi import problems
+from writeapi.config import WriteApiConfig
+from writeapi.observability import Metrics, Observe
+from writeapi.routes import agents, ops, webhooks
+
+
+def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
+    """The write API, serving `service` with `config`."""
+    app = FastAPI(
+        title="roster write API",
+        version="1",
+        description="Commands on agents and inbound HR webhooks. Errors are RFC 9457 problems.",
+        default_response_class=ORJSONResponse,
+    )
+    app.state.service = service
+    app.state.config = config
+    app.state.metrics = Metrics()
+    problems.install(app)
+    for router in (agents.router, webhooks.router, ops.router):
+        app.include_router(router)
+    app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
+    return app

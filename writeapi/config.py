@@ -1,0 +1,15 @@
+"""What the write API needs to know beyond the application service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WriteApiConfig:
+    """Secrets and limits of the write API, filled in by the wiring from the settings."""
+
+    jwt_secret: str
+    hrms_secret: str
+    hrms_tolerance_seconds: int = 300
+    max_body_bytes: int = 64 * 1024

@@ -1,0 +1,87 @@
+"""Dependencies of the routes: the service, the caller, and the command's request context."""
+
+from __future__ import annotations
+
+import re
+from hashlib import sha256
+from typing import Annotated, Any
+
+from fastapi import Depends
+from fastapi import Request as HttpRequest
+
+from commands.service import AgentService, Request
+from writeapi.auth import NotAllowed, Principal, Role, authenticate
+from writeapi.config import WriteApiConfig
+from writeapi.observability import correlation_id
+from writeapi.problems import Problem
+
+_IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def _service(request: HttpRequest) -> AgentService:
+    service: AgentService = request.app.state.service
+    return service
+
+
+def _config(request: HttpRequest) -> WriteApiConfig:
+    config: WriteApiConfig = request.app.state.config
+    return config
+
+
+Service = Annotated[AgentService, Depends(_service)]
+Config = Annotated[WriteApiConfig, Depends(_config)]
+
+
+def caller(*roles: Role) -> Any:
+    """A dependency giving the authenticated caller, refused unless it holds one of `roles`."""
+    allowed = frozenset(roles)
+
+    def dependency(request: HttpRequest) -> Principal:
+        who = authenticate(_config(request).jwt_secret, request.headers.get("authorization"))
+        if who.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise NotAllowed(f"role {who.role.value} may not do this; needs one of: {names}")
+        return who
+
+    return Depends(dependency)
+
+
+def _expected_version(header: str | None) -> int | None:
+    if header is None:
+        return None
+    found = _IF_MATCH.fullmatch(header.strip())
+    if found is None:
+        raise Problem(400, "bad_if_match", 'If-Match must name an agent version, like "3"')
+    return int(found.group(1))
+
+
+def _idempotency_key(header: str | None) -> str | None:
+    if header is not None and not _IDEMPOTENCY_KEY.fullmatch(header):
+        raise Problem(400, "bad_idempotency_key",
+                      "Idempotency-Key must be 1 to 255 visible ASCII characters")
+    return header
+
+
+def command(*roles: Role) -> Any:
+    """A dependency giving the service `Request` of a command sent by one of `roles`."""
+    allowed = caller(*roles)
+
+    async def dependency(request: HttpRequest, who: Principal = allowed) -> Request:
+        body = await request.body()
+        fingerprint = sha256(b"%s %s\n%s" % (request.method.encode(), request.url.path.encode(),
+                                              body)).hexdigest()
+        return Request.by(
+            who.subject, correlation_id.get(),
+            idempotency_key=_idempotency_key(request.headers.get("idempotency-key")),
+            fingerprint=fingerprint,
+            expected_version=_expected_version(request.headers.get("if-match")),
+        )
+
+    return Depends(dependency)
+
+
+Clerk = Annotated[Request, command(Role.CLERK)]
+Approver = Annotated[Request, command(Role.APPROVER)]
+Maker = Annotated[Request, command(Role.CLERK, Role.APPROVER)]
+Reader = Annotated[Principal, caller(*Role)]

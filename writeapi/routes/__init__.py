@@ -1,0 +1,1 @@
+"""The write API's routers, one module per resource."""

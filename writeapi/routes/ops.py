@@ -1,0 +1,37 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi import Request as HttpRequest
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from commands.errors import StoreUnavailable
+from writeapi.deps import Service
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health/live")
+def live() -> ORJSONResponse:
+    """The process is up."""
+    return ORJSONResponse({"status": "ok"})
+
+
+@router.get("/health/ready")
+def ready(service: Service) -> ORJSONResponse:
+    """The event store answers; 503 when it does not."""
+    try:
+        head = service.ready()
+    except Exception as error:
+        raise StoreUnavailable from error
+    return ORJSONResponse({"status": "ok", "event_store": {"head_position": head}})
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(http: HttpRequest) -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(http.app.state.metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,46 @@
+"""Response bodies of the write API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi.responses import ORJSONResponse
+from pydantic import BaseModel
+
+from commands.service import CommandResult
+
+
+class Accepted(BaseModel):
+    """A command was accepted: the agent, its new version, and the event's global position."""
+
+    agent_id: UUID
+    version: int
+    position: int
+
+
+class StoredEvent(BaseModel):
+    """One event of an agent as stored; personal values masked unless the caller is an auditor."""
+
+    type: str
+    version: int
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+class AgentEvents(BaseModel):
+    """An agent's events, oldest first."""
+
+    agent_id: UUID
+    revealed: bool
+    events: list[StoredEvent]
+
+
+def accepted(result: CommandResult, status: int = 200) -> ORJSONResponse:
+    """The answer to an accepted command, with the version as `ETag`."""
+    headers = {"ETag": f'"{result.version}"', "X-Position": str(result.position)}
+    if status == 201:
+        headers["Location"] = f"/v1/agents/{result.agent_id}"
+    body = {"agent_id": result.agent_id, "version": result.version, "position": result.position}
+    return ORJSONResponse(body, status_code=status, headers=headers)
