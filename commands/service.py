@@ -33,7 +33,7 @@ from commands.records import Disclosure, HierarchyLock, IdempotencyRecord, Webho
 from commands.transcodings import DateAsISO, LicenseAsDict, ProvenanceAsDict
 from commands.unit import Unit
 from domain.agent import Agent
-from domain.errors import RuleBroken
+from domain.errors import DomainError, RuleBroken
 from domain.values import License, Provenance, Source
 
 ATTEMPTS = 12
@@ -101,7 +101,14 @@ class AgentService(Application[UUID]):
             if answered is not None:
                 return answered
             unit = Unit(self, request.expected_version)
-            agent = change(unit)
+            try:
+                agent = change(unit)
+            except DomainError:
+                # a concurrent request with the same idempotency key may have just won
+                answered = self._answered(request)
+                if answered is None:
+                    raise
+                return answered
             self._remember(request, unit, agent)
             try:
                 recordings = self.save(*unit.pending())

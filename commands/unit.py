@@ -89,8 +89,7 @@ class Unit:
         """Take the hierarchy lock for a move of `agent_id`, so racing moves conflict."""
         lock = self._load(HierarchyLock.ID)
         if lock is None:
-            lock = HierarchyLock()
-            self._new.append(lock)
+            lock = self._loaded[HierarchyLock.ID] = HierarchyLock()
         assert isinstance(lock, HierarchyLock)
         lock.record_move(agent_id)
 

@@ -1,0 +1,57 @@
+"""Fixtures shared by every test layer: settings for each store, the service, the write API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from commands.service import AgentService
+from roster.settings import Settings, Store
+from tests.builders import TODAY
+
+SECRETS = {"jwt_secret": "test-jwt-secret", "hrms_secret": "test-hrms-secret",
+           "encryption_key": "test-encryption-key"}
+
+
+def postgres_dsn(settings: Settings) -> str:
+    """A libpq connection string for the settings' database."""
+    return (f"host={settings.postgres_host} port={settings.postgres_port} "
+            f"user={settings.postgres_user} dbname={settings.postgres_db} "
+            f"password={settings.postgres_password.get_secret_value()}")
+
+
+@contextmanager
+def _postgres_schema(settings: Settings) -> Iterator[None]:
+    dsn = postgres_dsn(settings)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+    yield
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
+
+
+@pytest.fixture(params=[Store.SQLITE, pytest.param(Store.POSTGRES, marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh, empty store: SQLite under a temporary folder, or PostgreSQL in a
+    schema of its own (dropped afterwards)."""
+    store: Store = request.param
+    made = Settings(store=store, data_dir=tmp_path / "data",
+                    postgres_schema=f"test_{uuid.uuid4().hex[:12]}", **SECRETS)
+    if store is Store.POSTGRES:
+        with _postgres_schema(made):
+            yield made
+    else:
+        yield made
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[AgentService]:
+    """The application service on the fixture's store, with `TODAY` as the date."""
+    app = AgentService(settings.event_store_env(), settings.index_key, today=lambda: TODAY)
+    yield app
+    app.close()
