@@ -31,6 +31,6 @@ def describe(event: DomainEventProtocol[UUID], *, reveal: bool) -> dict[str, Any
     return {
         "type": type(event).__name__,
         "version": event.originator_version,
-        "occurred_at": event.timestamp,
+        "occurred_at": vars(event)["timestamp"],
         "payload": payload if reveal else _masked(payload),
     }

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, mod
 
 from domain import values
 from domain.errors import InvalidValue
-from domain.values import AgentType, LicenseType, Region, ReinstatementReason, TerminationReason
+from domain.values import AgentType, LicenseType, ReinstatementReason, TerminationReason
+from domain.values import Region as Region
 
 
 def _checked(check: Callable[[str], str]) -> AfterValidator:

@@ -69,7 +69,7 @@ class AgentService(Application[UUID]):
     """Runs agent commands against the event store chosen by the environment."""
 
     name = "Roster"
-    snapshotting_intervals = {HierarchyLock: 100}  # noqa: RUF012 (the library's class var)
+    snapshotting_intervals = {HierarchyLock: 100}
 
     def __init__(
         self,
@@ -131,10 +131,10 @@ class AgentService(Application[UUID]):
             return None
         record_id = IdempotencyRecord.create_id(request.provenance.actor, request.idempotency_key)
         try:
-            record = self.repository.get(record_id)
+            found: IdempotencyRecord = self.repository.get(record_id)
         except AggregateNotFoundError:
             return None
-        assert isinstance(record, IdempotencyRecord)
+        record = found
         if record.fingerprint != request.fingerprint:
             raise IdempotencyKeyReused
         position = position_of(self.recorder, record.agent_id, record.agent_version)
@@ -216,10 +216,12 @@ class AgentService(Application[UUID]):
 
     def update(self, agent_id: UUID, cmd: models.UpdateAgent, request: Request) -> CommandResult:
         """Change profile and contact fields."""
-        return self._on_agent(agent_id, request,
-                              lambda _, a: a.update(cmd.changes(), request.provenance))
+        return self._on_agent(
+            agent_id, request, lambda _, a: a.update(cmd.changes(), request.provenance))
 
-    def add_license(self, agent_id: UUID, cmd: models.AddLicense, request: Request) -> CommandResult:
+    def add_license(
+        self, agent_id: UUID, cmd: models.AddLicense, request: Request
+    ) -> CommandResult:
         """Add a license whose number no agent holds yet."""
         return self._on_agent(agent_id, request,
                               lambda u, a: self._add_license(u, a, cmd, request.provenance))

@@ -240,9 +240,11 @@ class Agent(Aggregate):
         """Refuse `report_id` as a direct report unless this agent is ACTIVE and the move
         leaves no cycle; `chain` is this agent's manager chain up to the root."""
         if self.status != S.ACTIVE:
-            raise ManagerNotActive(f"manager {self.agent_code} is {self.status.value}, not ACTIVE")
+            raise ManagerNotActive(
+                f"manager {self.agent_code} is {self.status.value}, not ACTIVE")
         if report_id == self.id or report_id in set(chain):
-            raise HierarchyCycle(f"the agent would end up reporting to itself via {self.agent_code}")
+            raise HierarchyCycle(
+                f"the agent would end up reporting to itself through {self.agent_code}")
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -389,7 +391,8 @@ class Agent(Aggregate):
         """Bring the agent back; the approver is not the requester, and a license is in force."""
         self._check_status("approve the reinstatement of", S.REINSTATEMENT_PENDING)
         if provenance.actor == self.reinstatement_requested_by:
-            raise SecondApproverRequired("a reinstatement needs an approver other than its requester")
+            raise SecondApproverRequired(
+                "a reinstatement needs an approver other than its requester")
         self._check_has_valid_license(today)
         self._reinstatement_approved(provenance=provenance)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from domain import verhoeff
 from domain.errors import InvalidValue
@@ -19,7 +19,7 @@ _BANK_ACCOUNT = re.compile(r"[0-9]{9,18}")
 _LICENSE_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9/-]{3,29}")
 
 
-class AgentStatus(str, Enum):
+class AgentStatus(StrEnum):
     """Where an agent is in its lifecycle."""
 
     PENDING_APPROVAL = "PENDING_APPROVAL"
@@ -30,7 +30,7 @@ class AgentStatus(str, Enum):
     REINSTATEMENT_PENDING = "REINSTATEMENT_PENDING"
 
 
-class AgentType(str, Enum):
+class AgentType(StrEnum):
     """The kind of agency contract."""
 
     INDIVIDUAL = "INDIVIDUAL"
@@ -40,7 +40,7 @@ class AgentType(str, Enum):
     POSP = "POSP"
 
 
-class Region(str, Enum):
+class Region(StrEnum):
     """Sales regions."""
 
     NORTH = "NORTH"
@@ -51,7 +51,7 @@ class Region(str, Enum):
     NORTHEAST = "NORTHEAST"
 
 
-class LicenseType(str, Enum):
+class LicenseType(StrEnum):
     """Lines of business a license covers."""
 
     LIFE = "LIFE"
@@ -60,7 +60,7 @@ class LicenseType(str, Enum):
     COMPOSITE = "COMPOSITE"
 
 
-class TerminationReason(str, Enum):
+class TerminationReason(StrEnum):
     """Why an agency contract ended."""
 
     RESIGNATION = "RESIGNATION"
@@ -71,7 +71,7 @@ class TerminationReason(str, Enum):
     OTHER = "OTHER"
 
 
-class ReinstatementReason(str, Enum):
+class ReinstatementReason(StrEnum):
     """Why a terminated agent is brought back."""
 
     APPEAL_UPHELD = "APPEAL_UPHELD"
@@ -80,7 +80,7 @@ class ReinstatementReason(str, Enum):
     OTHER = "OTHER"
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     """Where a command came from."""
 
     API = "api"

@@ -4,7 +4,7 @@ start-up. With nothing set, the embedded default applies: SQLite under `.roster/
 from __future__ import annotations
 
 import base64
-from enum import Enum
+from enum import StrEnum
 from hashlib import sha256
 from pathlib import Path
 
@@ -15,7 +15,7 @@ DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
 """The secret the embedded default uses for JWTs, webhooks and encryption; refused elsewhere."""
 
 
-class Store(str, Enum):
+class Store(StrEnum):
     """Where events (and later read models) are kept."""
 
     SQLITE = "sqlite"
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         ]
         if defaults:
             names = ", ".join(f"ROSTER_{n.upper()}" for n in defaults)
-            msg = f"set {names}: the embedded default secrets are refused with store={self.store.value}"
+            msg = f"set {names}: default secrets are refused with store={self.store.value}"
             raise ValueError(msg)
         return self
 

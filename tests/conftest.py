@@ -9,13 +9,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from commands.service import AgentService
 from roster.settings import Settings, Store
 from tests.builders import TODAY
 
-SECRETS = {"jwt_secret": "test-jwt-secret", "hrms_secret": "test-hrms-secret",
-           "encryption_key": "test-encryption-key"}
+
+def _secret(name: str) -> SecretStr:
+    return SecretStr(f"test-{name}-secret")
 
 
 def postgres_dsn(settings: Settings) -> str:
@@ -41,7 +43,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     schema of its own (dropped afterwards)."""
     store: Store = request.param
     made = Settings(store=store, data_dir=tmp_path / "data",
-                    postgres_schema=f"test_{uuid.uuid4().hex[:12]}", **SECRETS)
+                    postgres_schema=f"test_{uuid.uuid4().hex[:12]}",
+                    jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
+                    encryption_key=_secret("encryption"))
     if store is Store.POSTGRES:
         with _postgres_schema(made):
             yield made

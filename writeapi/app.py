@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from commands.service import AgentService
 from writeapi import problems
@@ -18,7 +17,6 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
         title="roster write API",
         version="1",
         description="Commands on agents and inbound HR webhooks. Errors are RFC 9457 problems.",
-        default_response_class=ORJSONResponse,
     )
     app.state.service = service
     app.state.config = config

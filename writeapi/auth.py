@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import jwt
 
 ISSUER = "roster"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What a caller may do."""
 
     CLERK = "clerk"
@@ -53,6 +53,6 @@ def authenticate(secret: str, authorization: str | None) -> Principal:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
                             options={"require": ["sub", "exp", "iss"]})
-        return Principal(str(claims["sub"]), Role(claims.get("role")))
+        return Principal(str(claims["sub"]), Role(str(claims.get("role"))))
     except (jwt.InvalidTokenError, ValueError) as error:
         raise NotAuthenticated(f"the bearer token is not valid: {error}") from None

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi.responses import ORJSONResponse
+import orjson
 from pydantic import BaseModel
+from starlette.responses import Response
 
 from commands.service import CommandResult
 
@@ -37,10 +38,18 @@ class AgentEvents(BaseModel):
     events: list[StoredEvent]
 
 
-def accepted(result: CommandResult, status: int = 200) -> ORJSONResponse:
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON response serialised with orjson (UUIDs, dates and dataclasses included)."""
+    return Response(orjson.dumps(body), status_code=status, headers=headers,
+                    media_type="application/json")
+
+
+def accepted(result: CommandResult, status: int = 200) -> Response:
     """The answer to an accepted command, with the version as `ETag`."""
     headers = {"ETag": f'"{result.version}"', "X-Position": str(result.position)}
     if status == 201:
         headers["Location"] = f"/v1/agents/{result.agent_id}"
     body = {"agent_id": result.agent_id, "version": result.version, "position": result.position}
-    return ORJSONResponse(body, status_code=status, headers=headers)
+    return json_response(body, status, headers)

@@ -16,8 +16,8 @@ from commands.errors import AlreadyClaimed, DeliveryReplayed, IdempotencyKeyReus
 from commands.service import AgentService, CommandResult, Request
 from domain.errors import DomainError, HierarchyCycle
 from roster.settings import Settings, Store
-from tests.conftest import postgres_dsn
 from tests.builders import license_body, onboard_body
+from tests.conftest import postgres_dsn
 
 T = TypeVar("T")
 CLERK = Request.by("clerk-1", "c-1")
@@ -59,9 +59,8 @@ def stored_bytes(settings: Settings, service: AgentService) -> bytes:
     if settings.store is Store.SQLITE:
         return (settings.data_dir / "events.db").read_bytes()
     with psycopg.connect(postgres_dsn(settings)) as conn:
-        rows = conn.execute(
-            f'SELECT originator_id::text, topic, state FROM "{settings.postgres_schema}".roster_events'
-        ).fetchall()
+        table = f'"{settings.postgres_schema}".roster_events'
+        rows = conn.execute(f"SELECT originator_id::text, topic, state FROM {table}").fetchall()
     return b"".join(r[0].encode() + r[1].encode() + bytes(r[2]) for r in rows)
 
 
@@ -92,9 +91,12 @@ def test_two_racing_moves_that_would_form_a_cycle_never_both_succeed(
 ) -> None:
     for _ in range(5):
         a, b = active(service), active(service)
-        pairs = [(a, b), (b, a)]
-        results, errors = race(2, lambda i: service.change_manager(
-            pairs[i][0], models.ChangeManager(manager_id=pairs[i][1]), CLERK))
+        moves = [(a, models.ChangeManager(manager_id=b)), (b, models.ChangeManager(manager_id=a))]
+
+        def move(i: int, moves: list[tuple[UUID, models.ChangeManager]] = moves) -> CommandResult:
+            return service.change_manager(*moves[i], CLERK)
+
+        results, errors = race(2, move)
         assert len(results) <= 1
         assert all(isinstance(e, HierarchyCycle) for e in errors)
         assert not (service.agent(a).manager_id == b and service.agent(b).manager_id == a)

@@ -4,8 +4,8 @@ after every step, and refused commands change nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -13,8 +13,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from domain.agent import Agent
 from domain.errors import DomainError
-from domain.values import AgentStatus, License, LicenseType, Provenance, TerminationReason
-from domain.values import ReinstatementReason as RR
+from domain.values import (
+    AgentStatus,
+    License,
+    LicenseType,
+    Provenance,
+    ReinstatementReason,
+    TerminationReason,
+)
 from tests.agents import new_agent
 from tests.builders import TODAY
 
@@ -90,8 +96,8 @@ class AgentLifecycle(RuleBasedStateMachine):
     def terminate(self, by: Provenance, code: TerminationReason) -> None:
         self._run("terminate", lambda: self.agent.terminate(code, None, None, by))
 
-    @rule(by=USERS, code=st.sampled_from(RR))
-    def request_reinstatement(self, by: Provenance, code: RR) -> None:
+    @rule(by=USERS, code=st.sampled_from(ReinstatementReason))
+    def request_reinstatement(self, by: Provenance, code: ReinstatementReason) -> None:
         if self.agent.status is S.TERMINATED:
             self.requester = by.actor
         self._run("request", lambda: self.agent.request_reinstatement(code, None, by))

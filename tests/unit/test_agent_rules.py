@@ -23,6 +23,10 @@ from tests.agents import BY, OTHER, active_agent, license_, new_agent
 from tests.builders import TODAY
 
 
+def status(agent: Agent) -> AgentStatus:
+    return agent.status
+
+
 def terminated_agent() -> Agent:
     agent = active_agent()
     agent.terminate(TerminationReason.RESIGNATION, None, None, BY)
@@ -30,7 +34,7 @@ def terminated_agent() -> Agent:
 
 
 def test_a_new_agent_waits_for_approval() -> None:
-    assert new_agent().status is AgentStatus.PENDING_APPROVAL
+    assert status(new_agent()) is AgentStatus.PENDING_APPROVAL
 
 
 def test_approval_needs_a_license() -> None:
@@ -54,7 +58,7 @@ def test_approval_ignores_a_revoked_license() -> None:
 
 
 def test_an_approved_agent_is_active() -> None:
-    assert active_agent().status is AgentStatus.ACTIVE
+    assert status(active_agent()) is AgentStatus.ACTIVE
 
 
 def test_a_rejected_agent_cannot_be_approved() -> None:
@@ -69,18 +73,18 @@ def test_only_an_active_agent_can_be_suspended_and_only_a_suspended_one_resumed(
     with pytest.raises(TransitionNotAllowed):
         agent.resume(None, OTHER)
     agent.suspend("audit", OTHER)
-    assert agent.status is AgentStatus.SUSPENDED
+    assert status(agent) is AgentStatus.SUSPENDED
     with pytest.raises(TransitionNotAllowed):
         agent.suspend("again", OTHER)
     agent.resume(None, OTHER)
-    assert agent.status is AgentStatus.ACTIVE
+    assert status(agent) is AgentStatus.ACTIVE
 
 
 def test_a_suspended_agent_can_be_terminated() -> None:
     agent = active_agent()
     agent.suspend(None, OTHER)
     agent.terminate(TerminationReason.MISCONDUCT, "fraud", None, OTHER)
-    assert agent.status is AgentStatus.TERMINATED
+    assert status(agent) is AgentStatus.TERMINATED
 
 
 def test_a_pending_agent_cannot_be_terminated() -> None:
@@ -106,15 +110,15 @@ def test_reinstatement_needs_a_second_approver() -> None:
     with pytest.raises(SecondApproverRequired):
         agent.approve_reinstatement(TODAY, BY)
     agent.approve_reinstatement(TODAY, OTHER)
-    assert agent.status is AgentStatus.ACTIVE
+    assert status(agent) is AgentStatus.ACTIVE
 
 
 def test_a_rejected_reinstatement_leaves_the_agent_terminated() -> None:
     agent = terminated_agent()
     agent.request_reinstatement(ReinstatementReason.OTHER, None, BY)
-    assert agent.status is AgentStatus.REINSTATEMENT_PENDING
+    assert status(agent) is AgentStatus.REINSTATEMENT_PENDING
     agent.reject_reinstatement("no", OTHER)
-    assert agent.status is AgentStatus.TERMINATED
+    assert status(agent) is AgentStatus.TERMINATED
 
 
 def test_reinstatement_needs_a_license_in_force() -> None:

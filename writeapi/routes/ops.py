@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from commands.errors import StoreUnavailable
 from writeapi.deps import Service
+from writeapi.schemas import json_response
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health/live")
-def live() -> ORJSONResponse:
+def live() -> Response:
     """The process is up."""
-    return ORJSONResponse({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @router.get("/health/ready")
-def ready(service: Service) -> ORJSONResponse:
+def ready(service: Service) -> Response:
     """The event store answers; 503 when it does not."""
     try:
         head = service.ready()
     except Exception as error:
         raise StoreUnavailable from error
-    return ORJSONResponse({"status": "ok", "event_store": {"head_position": head}})
+    return json_response({"status": "ok", "event_store": {"head_position": head}})
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
-from fastapi.responses import ORJSONResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from commands import models
 from commands.service import AgentService, CommandResult, Request
@@ -39,15 +39,15 @@ def _run(service: AgentService, delivery: hrms.HrDelivery, request: Request) -> 
     data = delivery.data
     place = data.model_dump(exclude_none=True, exclude={"manager_code"})
     changes = models.UpdateAgent(**place) if place else None
-    manager = data.manager_code
-    manager_id = service.agent_id_by_code(manager) if manager else service.agent(agent_id).manager_id
+    manager_id = (service.agent_id_by_code(data.manager_code) if data.manager_code
+                  else service.agent(agent_id).manager_id)
     return service.transfer(agent_id, changes, manager_id, request)
 
 
-@router.post("/hrms", response_model=Accepted, response_class=ORJSONResponse)
+@router.post("/hrms", response_model=Accepted)
 async def hrms_delivery(
     http: HttpRequest, service: Service, config: Config
-) -> ORJSONResponse:
+) -> Response:
     """Apply a signed HR delivery (terminated, transferred, updated) once; replays are refused."""
     body = await http.body()
     hrms.verify(config.hrms_secret, http.headers.get("x-hrms-timestamp"),
