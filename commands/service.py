@@ -30,7 +30,7 @@ from commands.errors import (
 )
 from commands.positions import position_of
 from commands.records import Disclosure, HierarchyLock, IdempotencyRecord, WebhookDelivery
-from commands.transcodings import DateAsISO, LicenseAsDict, ProvenanceAsDict
+from commands.transcodings import register_domain_values
 from commands.unit import Unit
 from domain.agent import Agent
 from domain.errors import DomainError, RuleBroken
@@ -38,6 +38,10 @@ from domain.values import License, Provenance, Source
 
 ATTEMPTS = 12
 """How often a command is retried when concurrent writes conflict with it."""
+
+
+class _Conflict(Exception):
+    """A concurrent write conflicted with this attempt; it is worth running again."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,7 @@ class AgentService(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Teach the transcoder the domain's value objects."""
         super().register_transcodings(transcoder)
-        for transcoding in (DateAsISO(), ProvenanceAsDict(), LicenseAsDict()):
-            transcoder.register(transcoding)
+        register_domain_values(transcoder)
 
     # --- the command loop ---------------------------------------------------------------------
 
@@ -97,30 +100,33 @@ class AgentService(Application[UUID]):
 
     def _attempt(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
         for _ in range(ATTEMPTS):
-            answered = self._answered(request)
-            if answered is not None:
-                return answered
-            unit = Unit(self, request.expected_version)
             try:
-                agent = change(unit)
+                return self._answered(request) or self._once(request, change)
+            except _Conflict:
+                continue
             except DomainError:
-                # a concurrent request with the same idempotency key may have just won
+                # a concurrent request under the same idempotency key may have won meanwhile
                 answered = self._answered(request)
                 if answered is None:
                     raise
                 return answered
-            self._remember(request, unit, agent)
-            try:
-                recordings = self.save(*unit.pending())
-            except IntegrityError:
-                if request.expected_version is not None:
-                    Unit(self, request.expected_version).target(agent.id)
-                continue
-            position = max(
-                r.notification.id for r in recordings if r.domain_event.originator_id == agent.id
-            )
-            return CommandResult(agent.id, agent.version, position)
         raise TooMuchContention
+
+    def _once(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
+        unit = Unit(self, request.expected_version)
+        agent = change(unit)
+        self._remember(request, unit, agent)
+        try:
+            recordings = self.save(*unit.pending())
+        except IntegrityError:
+            unit.check_claims()
+            if request.expected_version is not None:
+                Unit(self, request.expected_version).target(agent.id)
+            raise _Conflict from None
+        position = max(
+            r.notification.id for r in recordings if r.domain_event.originator_id == agent.id
+        )
+        return CommandResult(agent.id, agent.version, position)
 
     def _answered(self, request: Request) -> CommandResult | None:
         if request.delivery is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.values import License, LicenseType, Provenance, Source
 
@@ -67,3 +67,9 @@ class LicenseAsDict(Transcoding):
             date.fromisoformat(data["expires_on"]),
             date.fromisoformat(revoked) if revoked else None,
         )
+
+
+def register_domain_values(transcoder: JSONTranscoder) -> None:
+    """Teach `transcoder` the domain's value objects."""
+    for transcoding in (DateAsISO(), ProvenanceAsDict(), LicenseAsDict()):
+        transcoder.register(transcoding)

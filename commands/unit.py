@@ -29,6 +29,7 @@ class Unit:
         self._expected_version = expected_version
         self._loaded: dict[UUID, Aggregate] = {}
         self._new: list[Aggregate] = []
+        self._claims: list[UniqueKey] = []
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self._loaded:
@@ -72,11 +73,15 @@ class Unit:
         return hmac.new(self._app.index_key, f"{kind}:{value}".encode(), sha256).hexdigest()
 
     def claim(self, kind: str, value: str, owner_id: UUID) -> None:
-        """Claim `value` of `kind` for `owner_id`, or raise `AlreadyClaimed` if it is held."""
-        digest = self._digest(kind, value)
-        if self._load(UniqueKey.create_id(kind, digest)) is not None:
-            raise AlreadyClaimed(kind)
-        self._new.append(UniqueKey(kind=kind, digest=digest, owner_id=owner_id))
+        """Claim `value` of `kind` for `owner_id`; saving the unit fails if it is held."""
+        self._claims.append(UniqueKey(kind=kind, digest=self._digest(kind, value),
+                                      owner_id=owner_id))
+
+    def check_claims(self) -> None:
+        """Raise `AlreadyClaimed` for the first claimed value another agent already holds."""
+        for key in self._claims:
+            if key.id in self._app.repository:
+                raise AlreadyClaimed(key.kind)
 
     def owner(self, kind: str, value: str) -> UUID:
         """The agent holding `value` of `kind`, or `AgentNotFound`."""
@@ -99,4 +104,5 @@ class Unit:
 
     def pending(self) -> list[Aggregate]:
         """Every aggregate with events to save."""
-        return self._new + [a for a in self._loaded.values() if a.pending_events]
+        return [*self._new, *self._claims,
+                *(a for a in self._loaded.values() if a.pending_events)]

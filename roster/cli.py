@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from roster import logs, wiring
+from roster import logs
 from roster.settings import Settings
 from writeapi.auth import Role, issue_token
 
@@ -18,12 +18,12 @@ cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=T
 def writeapi(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the write API."""
-    settings = Settings()
-    logs.configure(settings.log_level)
-    app = wiring.write_api(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    logs.configure(Settings().log_level)
+    uvicorn.run("roster.wiring:write_api_from_env", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False)
 
 
 @cli.command()

@@ -39,11 +39,11 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=10, ge=1)
     postgres_max_overflow: int = Field(default=10, ge=0)
 
-    jwt_secret: SecretStr = SecretStr(DEV_SECRET)
+    jwt_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     jwt_ttl_seconds: int = Field(default=3600, gt=0)
-    hrms_secret: SecretStr = SecretStr(DEV_SECRET)
+    hrms_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
-    encryption_key: SecretStr = SecretStr(DEV_SECRET)
+    encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: str = "INFO"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from commands.service import AgentService
+from roster import logs
 from roster.settings import Settings
 from writeapi.app import create_app
 from writeapi.config import WriteApiConfig
@@ -13,6 +14,13 @@ from writeapi.config import WriteApiConfig
 def agent_service(settings: Settings) -> AgentService:
     """The application service on the event store the settings choose."""
     return AgentService(settings.event_store_env(), settings.index_key)
+
+
+def write_api_from_env() -> FastAPI:
+    """The write API from the environment's settings, with JSON logs: uvicorn's factory."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return write_api(settings)
 
 
 def write_api(settings: Settings, service: AgentService | None = None) -> FastAPI:

@@ -17,7 +17,7 @@ from tests.builders import TODAY
 
 
 def _secret(name: str) -> SecretStr:
-    return SecretStr(f"test-{name}-secret")
+    return SecretStr(f"test-{name}-secret-of-at-least-32-characters")
 
 
 def postgres_dsn(settings: Settings) -> str:

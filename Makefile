@@ -1,0 +1,31 @@
+.PHONY: run test unit property integration api lint services-up services-down bench
+
+run:            ## start roster on the embedded default (SQLite)
+	scripts/run.sh
+
+test:           ## everything: servers, lint, types, imports, all tests
+	scripts/test.sh
+
+unit:           ## unit tests (no servers)
+	scripts/bootstrap.sh && .venv/bin/python -m pytest tests/unit
+
+property:       ## hypothesis property tests (no servers)
+	scripts/bootstrap.sh && .venv/bin/python -m pytest tests/property
+
+integration:    ## write-side guarantees on SQLite and real PostgreSQL
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/integration
+
+api:            ## the write API over both stores
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/api
+
+lint:
+	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/mypy && .venv/bin/lint-imports
+
+services-up:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+bench:          ## write throughput benchmark on PostgreSQL (prints a table)
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m bench.write_throughput
