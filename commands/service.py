@@ -33,7 +33,7 @@ from commands.records import Disclosure, HierarchyLock, IdempotencyRecord, Webho
 from commands.transcodings import register_domain_values
 from commands.unit import Unit
 from domain.agent import Agent
-from domain.errors import DomainError, RuleBroken
+from domain.errors import DomainError, NothingToChange, RuleBroken
 from domain.values import License, Provenance, Source
 
 ATTEMPTS = 12
@@ -311,6 +311,8 @@ class AgentService(Application[UUID]):
     ) -> CommandResult:
         """Move an agent to another office, region or manager in one step (HR transfers)."""
         def act(unit: Unit, agent: Agent) -> None:
+            if changes is None and manager_id == agent.manager_id:
+                raise NothingToChange("the transfer changes nothing")
             if changes is not None:
                 agent.update(changes.changes(), request.provenance)
             if manager_id != agent.manager_id:

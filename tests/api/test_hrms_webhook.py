@@ -53,6 +53,16 @@ def test_an_hr_transfer_moves_office_and_manager(
     assert answer.status_code == 200, answer.text
 
 
+def test_an_hr_transfer_that_changes_nothing_is_409(
+    client: TestClient, settings: Settings, clerk: Caller
+) -> None:
+    body = onboard_body()
+    clerk.onboard(**body)
+    answer = send(client, settings, {"delivery_id": "d-4", "event": "transferred",
+                                     "agent_code": body["agent_code"], "data": {}})
+    problem(answer, 409, "nothing_to_change")
+
+
 def test_an_hr_termination_terminates(
     client: TestClient, settings: Settings, clerk: Caller, approver: Caller
 ) -> None:
