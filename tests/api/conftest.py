@@ -49,26 +49,16 @@ def client(settings: Settings, service: AgentService) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture
-def clerk(client: TestClient, settings: Settings) -> Caller:
-    return Caller(client, settings, "clerk-ann", Role.CLERK)
+def _role_fixture(subject: str, role: Role) -> Any:
+    @pytest.fixture
+    def caller(client: TestClient, settings: Settings) -> Caller:
+        return Caller(client, settings, subject, role)
+
+    return caller
 
 
-@pytest.fixture
-def approver(client: TestClient, settings: Settings) -> Caller:
-    return Caller(client, settings, "approver-ben", Role.APPROVER)
-
-
-@pytest.fixture
-def approver2(client: TestClient, settings: Settings) -> Caller:
-    return Caller(client, settings, "approver-cat", Role.APPROVER)
-
-
-@pytest.fixture
-def auditor(client: TestClient, settings: Settings) -> Caller:
-    return Caller(client, settings, "auditor-dan", Role.AUDITOR)
-
-
-@pytest.fixture
-def viewer(client: TestClient, settings: Settings) -> Caller:
-    return Caller(client, settings, "viewer-eve", Role.VIEWER)
+clerk = _role_fixture("clerk-ann", Role.CLERK)
+approver = _role_fixture("approver-ben", Role.APPROVER)
+approver2 = _role_fixture("approver-cat", Role.APPROVER)
+auditor = _role_fixture("auditor-dan", Role.AUDITOR)
+viewer = _role_fixture("viewer-eve", Role.VIEWER)

@@ -39,18 +39,21 @@ def test_an_hr_update_changes_the_agent_as_actor_hrms(
 
 
 def test_an_hr_transfer_moves_office_and_manager(
-    client: TestClient, settings: Settings, clerk: Caller, approver: Caller
+    client: TestClient, settings: Settings, clerk: Caller, approver: Caller, viewer: Caller
 ) -> None:
     boss_body = onboard_body()
     boss = clerk.onboard(**boss_body)
     approver.post(f"/v1/agents/{boss}/approve")
     body = onboard_body()
-    clerk.onboard(**body)
+    agent = clerk.onboard(**body)
     answer = send(client, settings, {
         "delivery_id": "d-2", "event": "transferred", "agent_code": body["agent_code"],
         "data": {"office_code": "DEL02", "region": "NORTH",
                  "manager_code": boss_body["agent_code"]}})
     assert answer.status_code == 200, answer.text
+    *_, updated, moved = viewer.get(f"/v1/agents/{agent}/events").json()["events"]
+    assert updated["payload"]["changes"] == {"office_code": "DEL02", "region": "NORTH"}
+    assert (moved["type"], moved["payload"]["manager_id"]) == ("ManagerChanged", boss)
 
 
 def test_an_hr_transfer_that_changes_nothing_is_409(
