@@ -19,12 +19,15 @@ _IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
-def _service(request: HttpRequest) -> AgentService:
+# The dependencies are `async` although they do not await: FastAPI runs a plain `def`
+# dependency in the threadpool, a hop per dependency per request.
+
+async def _service(request: HttpRequest) -> AgentService:
     service: AgentService = request.app.state.service
     return service
 
 
-def _config(request: HttpRequest) -> WriteApiConfig:
+async def _config(request: HttpRequest) -> WriteApiConfig:
     config: WriteApiConfig = request.app.state.config
     return config
 
@@ -37,8 +40,9 @@ def caller(*roles: Role) -> Any:
     """A dependency giving the authenticated caller, refused unless it holds one of `roles`."""
     allowed = frozenset(roles)
 
-    def dependency(request: HttpRequest) -> Principal:
-        who = authenticate(_config(request).jwt_secret, request.headers.get("authorization"))
+    async def dependency(request: HttpRequest) -> Principal:
+        config: WriteApiConfig = request.app.state.config
+        who = authenticate(config.jwt_secret, request.headers.get("authorization"))
         if who.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise NotAllowed(f"role {who.role.value} may not do this; needs one of: {names}")
