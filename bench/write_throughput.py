@@ -58,9 +58,7 @@ def settings_for(schema: str) -> Settings:
 def fresh_schema() -> Iterator[Settings]:
     """A new schema for one measurement, dropped afterwards."""
     settings = settings_for(f"bench_{uuid.uuid4().hex[:10]}")
-    dsn = (f"host={settings.postgres_host} port={settings.postgres_port} "
-           f"user={settings.postgres_user} dbname={settings.postgres_db} "
-           f"password={settings.postgres_password.get_secret_value()}")
+    dsn = settings.postgres_conninfo()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     try:

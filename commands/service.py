@@ -337,14 +337,15 @@ class AgentService(Application[UUID]):
         return Unit(self, None).owner("agent_code", agent_code)
 
     def history(
-        self, agent_id: UUID, disclosed_to: Provenance | None = None
+        self, agent_id: UUID, disclosed_to: Request | None = None
     ) -> list[DomainEventProtocol[UUID]]:
         """Every stored event of an agent, oldest first; when `disclosed_to` is given, that
         its personal data was shown in full is recorded first."""
         self.agent(agent_id)
         if disclosed_to is not None:
-            self.save(Disclosure(agent_id=agent_id, actor=disclosed_to.actor,
-                                 correlation_id=disclosed_to.correlation_id))
+            who = disclosed_to.provenance
+            self.save(Disclosure(agent_id=agent_id, actor=who.actor,
+                                 correlation_id=who.correlation_id))
         return list(self.events.get(agent_id))
 
     def ready(self) -> int:

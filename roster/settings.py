@@ -62,6 +62,12 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return self
 
+    def postgres_conninfo(self) -> str:
+        """A libpq connection string for the configured PostgreSQL database."""
+        return (f"host={self.postgres_host} port={self.postgres_port} "
+                f"user={self.postgres_user} dbname={self.postgres_db} "
+                f"password={self.postgres_password.get_secret_value()}")
+
     def _derived_key(self, purpose: str) -> bytes:
         return sha256(f"{purpose}:{self.encryption_key.get_secret_value()}".encode()).digest()
 

@@ -20,16 +20,9 @@ def _secret(name: str) -> SecretStr:
     return SecretStr(f"test-{name}-secret-of-at-least-32-characters")
 
 
-def postgres_dsn(settings: Settings) -> str:
-    """A libpq connection string for the settings' database."""
-    return (f"host={settings.postgres_host} port={settings.postgres_port} "
-            f"user={settings.postgres_user} dbname={settings.postgres_db} "
-            f"password={settings.postgres_password.get_secret_value()}")
-
-
 @contextmanager
 def _postgres_schema(settings: Settings) -> Iterator[None]:
-    dsn = postgres_dsn(settings)
+    dsn = settings.postgres_conninfo()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     yield

@@ -17,7 +17,6 @@ from commands.service import AgentService, CommandResult, Request
 from domain.errors import DomainError, HierarchyCycle
 from roster.settings import Settings, Store
 from tests.builders import license_body, onboard_body
-from tests.conftest import postgres_dsn
 
 T = TypeVar("T")
 CLERK = Request.by("clerk-1", "c-1")
@@ -55,10 +54,10 @@ def active(service: AgentService, manager: UUID | None = None) -> UUID:
     return agent_id
 
 
-def stored_bytes(settings: Settings, service: AgentService) -> bytes:
+def stored_bytes(settings: Settings) -> bytes:
     if settings.store is Store.SQLITE:
         return (settings.data_dir / "events.db").read_bytes()
-    with psycopg.connect(postgres_dsn(settings)) as conn:
+    with psycopg.connect(settings.postgres_conninfo()) as conn:
         table = f'"{settings.postgres_schema}".roster_events'
         rows = conn.execute(f"SELECT originator_id::text, topic, state FROM {table}").fetchall()
     return b"".join(r[0].encode() + r[1].encode() + bytes(r[2]) for r in rows)
@@ -170,7 +169,7 @@ def test_no_personal_data_is_stored_in_plaintext(
 ) -> None:
     body = onboard_body(bank_account="123456789012")
     onboard(service, **body)
-    raw = stored_bytes(settings, service)
+    raw = stored_bytes(settings)
     assert len(raw) > 1000
     for secret in (body["pan"], body["aadhaar"], body["bank_account"], body["agent_code"]):
         assert secret.encode() not in raw

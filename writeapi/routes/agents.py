@@ -131,7 +131,7 @@ def change_manager(
 def events(agent_id: UUID, who: Reader, service: Service) -> Response:
     """The agent's events as stored; personal data in full only for the auditor role."""
     reveal = who.role is Role.AUDITOR
-    disclosed_to = Request.by(who.subject, correlation_id.get()).provenance if reveal else None
+    disclosed_to = Request.by(who.subject, correlation_id.get()) if reveal else None
     history = service.history(agent_id, disclosed_to)
     body = {"agent_id": agent_id, "revealed": reveal,
             "events": [describe(e, reveal=reveal) for e in history]}
