@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages) and starts, or stops, the servers roster's tests use:
-# PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. Idempotent: servers already up
-# are left alone.  Usage: scripts/services.sh up|down|status
+# PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379, and Kafka on 127.0.0.1:9092 through
+# scripts/kafka.sh (jars from Maven Central). Idempotent: servers already up are left alone.  Usage: scripts/services.sh up|down|status
 set -euo pipefail
 
 PG_USER=${ROSTER_POSTGRES_USER:-roster}
@@ -79,8 +79,8 @@ status() {
 }
 
 case "${1:-up}" in
-  up) postgres_up; redis_up ;;
-  down) down ;;
-  status) status ;;
+  up) postgres_up; redis_up; "$(dirname "$0")/kafka.sh" up ;;
+  down) "$(dirname "$0")/kafka.sh" down; down ;;
+  status) status; "$(dirname "$0")/kafka.sh" status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
