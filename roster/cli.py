@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from enum import StrEnum
+from functools import partial
 from typing import Annotated
 
+import psycopg
 import typer
 import uvicorn
 
-from roster import logs
+from consumers import bookkeeping
+from consumers.redrive import retry_parked
+from projections.catalog import PROJECTIONS
+from projections.projection import Projection
+from roster import health, logs, pipeline
 from roster.settings import Settings
 from writeapi.auth import Role, issue_token
 
 cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=True)
+dlq = typer.Typer(help="Events a projection refused, parked in order per agent.",
+                  no_args_is_help=True)
+cli.add_typer(dlq, name="dlq")
+
+
+class Transport(StrEnum):
+    """Where `roster consume` reads events from."""
+
+    KAFKA = "kafka"
+    LOG = "log"
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the loop finishes its batch and returns."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return settings
 
 
 @cli.command()
@@ -36,6 +69,80 @@ def token(
     settings = Settings()
     typer.echo(issue_token(settings.jwt_secret.get_secret_value(), sub, role,
                            ttl or settings.jwt_ttl_seconds))
+
+
+@cli.command()
+def relay() -> None:
+    """Publish the event store's log to Kafka (a second relay waits as standby)."""
+    settings = _settings()
+    the_relay = pipeline.relay(settings)
+    health.serve(settings.health_host, settings.relay_health_port,
+                 partial(pipeline.relay_check, settings, the_relay))
+    the_relay.run(_stop_on_signals())
+
+
+Names = Annotated[list[str] | None, typer.Option(
+    "--projection", help="A projection to run (repeatable); all when left out.")]
+
+
+@cli.command()
+def consume(
+    projection: Names = None,
+    transport: Annotated[Transport, typer.Option(help="kafka, or the event log directly.")]
+    = Transport.KAFKA,
+    group: Annotated[str | None, typer.Option(help="Consumer group (Kafka).")] = None,
+) -> None:
+    """Apply events to projections until SIGTERM, exactly once."""
+    settings = _settings()
+    chosen = _chosen(projection)
+    stop = _stop_on_signals()
+    if transport is Transport.LOG:
+        pipeline.in_process_feed(settings, chosen).run(stop)
+        return
+    name = group or (settings.consumer_group if not projection
+                     else "roster-" + "+".join(p.name for p in chosen))
+    feed = pipeline.kafka_feed(settings, chosen, name)
+    health.serve(settings.health_host, settings.consumer_health_port,
+                 partial(pipeline.feed_check, settings, feed))
+    feed.run(stop)
+
+
+def _chosen(names: list[str] | None) -> list[Projection]:
+    try:
+        return pipeline.projections(names or ())
+    except KeyError as unknown:
+        known = ", ".join(PROJECTIONS)
+        raise typer.BadParameter(f"no projection {unknown}; known: {known}") from None
+
+
+@dlq.command("list")
+def dlq_list(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
+             ) -> None:
+    """Show parked events: projection, position, agent, type, state, attempts, error."""
+    settings = _settings()
+    with psycopg.connect(settings.read_models_conninfo()) as conn:
+        bookkeeping.create(conn)
+        letters = bookkeeping.parked(conn.cursor(), projection)
+    for d in letters:
+        typer.echo(f"{d.projection}\t{d.position}\t{d.agent_id}\tv{d.agent_version}\t"
+                   f"{d.event_type}\t{d.state}\t{d.attempts}\t{d.error}")
+    typer.echo(f"{len(letters)} parked")
+
+
+@dlq.command("retry")
+def dlq_retry(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
+              ) -> None:
+    """Apply parked events again, per agent in order; exit 1 while some stay parked."""
+    settings = _settings()
+    still = 0
+    for chosen in _chosen([projection] if projection else None):
+        outcome = retry_parked(settings.read_models_conninfo(), chosen)
+        typer.echo(f"{chosen.name}: {outcome.applied} applied, "
+                   f"{outcome.still_parked} still parked")
+        for error in outcome.errors:
+            typer.echo(f"  {error}")
+        still += outcome.still_parked
+    raise typer.Exit(1 if still else 0)
 
 
 def main() -> None:

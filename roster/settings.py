@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
 
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_topic: str = "roster.agent-events"
+    kafka_partitions: int = Field(default=6, ge=1)
+    consumer_group: str = "roster-read-models"
+    relay_batch: int = Field(default=1000, ge=1)
+    consumer_batch: int = Field(default=1000, ge=1)
+    dead_letter_attempts: int = Field(default=3, ge=1)
+    health_host: str = "127.0.0.1"
+    relay_health_port: int = 9101
+    consumer_health_port: int = 9102
+    max_lag_seconds: float = Field(default=30.0, gt=0)
+
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: str = "INFO"
 
@@ -67,6 +79,12 @@ class Settings(BaseSettings):
         return (f"host={self.postgres_host} port={self.postgres_port} "
                 f"user={self.postgres_user} dbname={self.postgres_db} "
                 f"password={self.postgres_password.get_secret_value()}")
+
+    def read_models_conninfo(self) -> str:
+        """The connection string of the read models: the configured schema, then `public`
+        (where the pg_trgm extension lives)."""
+        return (self.postgres_conninfo()
+                + f" options='-c search_path={self.postgres_schema},public'")
 
     def _derived_key(self, purpose: str) -> bytes:
         return sha256(f"{purpose}:{self.encryption_key.get_secret_value()}".encode()).digest()

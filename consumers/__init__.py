@@ -1,0 +1,1 @@
+"""The relay (event store to Kafka) and the runners that feed events to the projections."""

@@ -1,0 +1,159 @@
+"""The consumers' own tables: tracking positions and dead letters, next to the read models.
+
+Both are written in the same transaction as the read-model change they account for, so a crash
+can never leave a change without its position or a position without its change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import psycopg
+
+from projections.envelope import Envelope
+
+DDL = """
+CREATE TABLE IF NOT EXISTS projection_tracking (
+    projection text NOT NULL,
+    source text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    position bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projection, source, partition)
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    projection text NOT NULL,
+    position bigint NOT NULL,
+    agent_id uuid NOT NULL,
+    agent_version integer NOT NULL,
+    event_type text NOT NULL,
+    state text NOT NULL,
+    error text NOT NULL,
+    attempts integer NOT NULL,
+    envelope bytea NOT NULL,
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projection, position)
+);
+CREATE INDEX IF NOT EXISTS dead_letters_agent ON dead_letters (projection, agent_id, position);
+"""
+
+FAILED = "failed"
+"""A parked event whose projection raised on every attempt."""
+WAITING = "waiting"
+"""A parked event that was never tried: an earlier event of the same agent is parked."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far a projection has applied one partition: Kafka offset and global position."""
+
+    offset: int
+    position: int
+
+
+NOTHING = Mark(-1, 0)
+"""The mark of a partition nothing has been applied from."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A parked event and why it is parked."""
+
+    projection: str
+    position: int
+    agent_id: UUID
+    agent_version: int
+    event_type: str
+    state: str
+    error: str
+    attempts: int
+    parked_at: datetime
+    envelope: Envelope
+
+
+def create(conn: psycopg.Connection) -> None:
+    """Create the tracking and dead-letter tables when missing."""
+    conn.execute(DDL)
+
+
+def marks(cur: psycopg.Cursor, projection: str, source: str,
+          partitions: Iterable[int]) -> dict[int, Mark]:
+    """The marks of `partitions`, locked until the transaction ends (new ones start at
+    `NOTHING`), so that two consumers briefly sharing a partition apply one after the other."""
+    wanted = sorted(set(partitions))
+    cur.executemany(
+        "INSERT INTO projection_tracking (projection, source, partition, \"offset\", position) "
+        "VALUES (%s, %s, %s, -1, 0) ON CONFLICT DO NOTHING",
+        [(projection, source, p) for p in wanted],
+    )
+    cur.execute(
+        "SELECT partition, \"offset\", position FROM projection_tracking "
+        "WHERE projection = %s AND source = %s AND partition = ANY(%s) ORDER BY partition "
+        "FOR UPDATE",
+        (projection, source, wanted),
+    )
+    return {p: Mark(o, pos) for p, o, pos in cur.fetchall()}
+
+
+def save_marks(cur: psycopg.Cursor, projection: str, source: str, moved: dict[int, Mark]) -> None:
+    """Record how far each partition in `moved` has been applied."""
+    cur.executemany(
+        "UPDATE projection_tracking SET \"offset\" = %s, position = %s, updated_at = now() "
+        "WHERE projection = %s AND source = %s AND partition = %s",
+        [(m.offset, m.position, projection, source, p) for p, m in moved.items()],
+    )
+
+
+def blocked_agents(cur: psycopg.Cursor, projection: str, agent_ids: Iterable[UUID]) -> set[UUID]:
+    """Those of `agent_ids` with a parked event in `projection`: their later events must wait."""
+    cur.execute(
+        "SELECT DISTINCT agent_id FROM dead_letters WHERE projection = %s AND agent_id = ANY(%s)",
+        (projection, list(set(agent_ids))),
+    )
+    return {row[0] for row in cur.fetchall()}
+
+
+def park(cur: psycopg.Cursor, projection: str, envelopes: Sequence[Envelope], state: str,
+         error: str, attempts: int) -> None:
+    """Put `envelopes` in the dead-letter store of `projection`."""
+    cur.executemany(
+        "INSERT INTO dead_letters (projection, position, agent_id, agent_version, event_type, "
+        "state, error, attempts, envelope) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        [(projection, e.position, e.agent_id, e.agent_version, e.type, state, error, attempts,
+          e.to_json()) for e in envelopes],
+    )
+
+
+def parked(cur: psycopg.Cursor, projection: str | None = None) -> list[DeadLetter]:
+    """Parked events, of one projection or all, in log order."""
+    cur.execute(
+        "SELECT projection, position, agent_id, agent_version, event_type, state, error, "
+        "attempts, parked_at, envelope FROM dead_letters "
+        "WHERE %(p)s::text IS NULL OR projection = %(p)s ORDER BY projection, position",
+        {"p": projection},
+    )
+    return [DeadLetter(projection=name, position=position, agent_id=agent_id,
+                       agent_version=version, event_type=kind, state=state, error=error,
+                       attempts=attempts, parked_at=at, envelope=Envelope.from_json(data))
+            for name, position, agent_id, version, kind, state, error, attempts, at, data
+            in cur.fetchall()]
+
+
+def unpark(cur: psycopg.Cursor, letter: DeadLetter) -> None:
+    """Remove `letter` from the dead-letter store (it has been applied)."""
+    cur.execute("DELETE FROM dead_letters WHERE projection = %s AND position = %s",
+                (letter.projection, letter.position))
+
+
+def record_failure(cur: psycopg.Cursor, letter: DeadLetter, error: str) -> None:
+    """Note that one more retry of `letter` failed, with its error."""
+    cur.execute(
+        "UPDATE dead_letters SET state = %s, error = %s, attempts = attempts + 1 "
+        "WHERE projection = %s AND position = %s",
+        (FAILED, error, letter.projection, letter.position),
+    )

@@ -1,0 +1,118 @@
+"""The Kafka transport: a consumer-group member that applies each polled batch.
+
+On every partition assignment it seeks to the appliers' own tracked offsets (in PostgreSQL),
+not to the group's committed offsets; those are committed too, but only for monitoring.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from consumers import metrics
+from consumers.applier import Applier, Delivery
+from projections.envelope import Envelope, UnknownEnvelope
+
+log = logging.getLogger(__name__)
+
+
+class _SeekToMarks(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, feed: KafkaFeed) -> None:
+        self._feed = feed
+
+    def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        self._feed.seek_to_marks(assigned)
+
+
+class KafkaFeed:
+    """Polls one topic in a consumer group and applies each batch to every applier."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str, appliers: Sequence[Applier],
+                 batch: int = 1000) -> None:
+        self.topic = topic
+        self.appliers = appliers
+        self.assigned: set[int] = set()
+        """The partitions this member holds now."""
+        self.last_poll = datetime.now(UTC)
+        self.lag: dict[int, int] = {}
+        """Messages behind the partition's end, per held partition, at the last poll."""
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            client_id=f"roster-{group}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+        )
+
+    def seek_to_marks(self, assigned: Sequence[TopicPartition]) -> None:
+        """Move each assigned partition to just after the least advanced applier's mark."""
+        self.assigned = {tp.partition for tp in self._consumer.assignment()}
+        partitions = [tp.partition for tp in assigned]
+        marks = [a.marks(partitions) for a in self.appliers]
+        for tp in assigned:
+            offset = min(m[tp.partition].offset for m in marks) + 1
+            self._consumer.seek(tp, offset)
+        log.info("assigned partitions %s of %s", sorted(partitions), self.topic)
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Poll one batch and apply it; the number of messages handled."""
+        polled = self._consumer.poll(timeout_ms=timeout_ms)
+        self.last_poll = datetime.now(UTC)
+        deliveries = [
+            Delivery(tp.partition, message.offset, envelope)
+            for tp, messages in polled.items()
+            for message in messages
+            if (envelope := _envelope(message.value)) is not None
+        ]
+        for applier in self.appliers:
+            applier.apply(deliveries)
+        if polled:
+            self._consumer.commit({
+                tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1)
+                for tp, messages in polled.items()
+            })
+        self._measure()
+        return sum(len(messages) for messages in polled.values())
+
+    def _measure(self) -> None:
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is not None:
+                self.lag[tp.partition] = max(0, end - self._consumer.position(tp))
+        behind = sum(self.lag.values())
+        for applier in self.appliers:
+            name = applier.projection.name
+            for partition, lag in self.lag.items():
+                metrics.CONSUMER_LAG.labels(name, str(partition)).set(lag)
+            age = (datetime.now(UTC) - applier.last_applied_at).total_seconds() if behind else 0
+            metrics.CONSUMER_LAG_SECONDS.labels(name).set(age)
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll and apply until `stop` is set; the batch in hand is finished first."""
+        self._consumer.subscribe([self.topic], listener=_SeekToMarks(self))
+        try:
+            while not stop.is_set():
+                self.poll_once()
+        finally:
+            self._consumer.close()
+            for applier in self.appliers:
+                applier.close()
+
+
+def _envelope(value: bytes) -> Envelope | None:
+    try:
+        return Envelope.from_json(value)
+    except UnknownEnvelope:
+        log.exception("skipping a message that is not an envelope")
+        return None

@@ -1,0 +1,65 @@
+"""Kafka plumbing shared by the relay and the consumers: topic creation and the publisher."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from projections.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    """Create `topic` with `partitions` partitions unless it exists."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="roster-admin")
+    try:
+        admin.create_topics([NewTopic(topic, partitions, 1)])
+        log.info("created topic %s with %d partitions", topic, partitions)
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+
+
+class Publisher:
+    """Publishes envelopes keyed by agent id, and returns only once the broker has them all."""
+
+    def __init__(self, bootstrap: str, topic: str, timeout_seconds: float = 30.0) -> None:
+        self.topic = topic
+        self._timeout = timeout_seconds
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id="roster-relay",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            batch_size=256 * 1024,
+            max_block_ms=int(timeout_seconds * 1000),
+            request_timeout_ms=10_000,
+            delivery_timeout_ms=int(timeout_seconds * 1000),
+        )
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Send `envelopes` in order; raise a `KafkaError` unless every one was acknowledged."""
+        futures = [
+            self._producer.send(
+                self.topic,
+                key=str(e.agent_id).encode(),
+                value=e.to_json(),
+                headers=[("type", e.type.encode()), ("position", str(e.position).encode())],
+            )
+            for e in envelopes
+        ]
+        self._producer.flush(timeout=self._timeout)
+        for future in futures:
+            future.get(timeout=0)
+
+    def close(self) -> None:
+        """Flush what is pending and close."""
+        self._producer.close(timeout=5)
+

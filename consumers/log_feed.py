@@ -1,0 +1,45 @@
+"""The in-process transport: feeds appliers straight from the event store's notification log.
+
+Used by the embedded default and by tests that need no broker; the appliers cannot tell it
+from Kafka. Its one partition is the log itself, and a delivery's offset is its position.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from consumers.applier import Applier, Delivery
+from consumers.log import EventLog
+
+SOURCE = "log"
+"""The tracking source name of this transport."""
+
+
+class LogFeed:
+    """Reads the log in pages and applies each page to every applier, from its own mark."""
+
+    def __init__(self, log: EventLog, appliers: Sequence[Applier], batch: int = 1000) -> None:
+        self._log = log
+        self._appliers = appliers
+        self._batch = batch
+
+    def catch_up(self) -> int:
+        """Apply everything up to the log's head now; the number of events delivered."""
+        delivered = 0
+        for applier in self._appliers:
+            after = applier.marks([0])[0].position
+            while True:
+                page = self._log.read(after, self._batch)
+                if page.last_position == after:
+                    break
+                applier.apply([Delivery(0, e.position, e) for e in page.envelopes])
+                delivered += len(page.envelopes)
+                after = page.last_position
+        return delivered
+
+    def run(self, stop: threading.Event, interval: float = 0.1) -> None:
+        """Catch up again and again until `stop` is set."""
+        while not stop.is_set():
+            if not self.catch_up():
+                stop.wait(interval)

@@ -1,0 +1,49 @@
+"""`roster dlq retry`: applies parked events again, per agent in log order.
+
+It holds the projection's advisory lock exclusively, so no consumer batch interleaves: an agent's
+events leave the dead-letter store in order, and an agent whose head still fails stays parked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+
+from consumers import bookkeeping
+from consumers.applier import lock_key
+from projections.projection import Projection
+
+
+@dataclass
+class Redrive:
+    """What one retry did: events applied, and events still parked."""
+
+    applied: int = 0
+    still_parked: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def retry_parked(conninfo: str, projection: Projection) -> Redrive:
+    """Apply `projection`'s parked events again; stop at each agent's first failure."""
+    outcome = Redrive()
+    with psycopg.connect(conninfo) as conn, conn.transaction():
+        cur = conn.cursor()
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(projection.name),))
+        stuck: set[object] = set()
+        for letter in bookkeeping.parked(cur, projection.name):
+            if letter.agent_id in stuck:
+                outcome.still_parked += 1
+                continue
+            try:
+                with conn.transaction():
+                    projection.apply(cur, [letter.envelope])
+                    bookkeeping.unpark(cur, letter)
+                outcome.applied += 1
+            except Exception as error:  # the projection still refuses it: leave it parked
+                stuck.add(letter.agent_id)
+                outcome.still_parked += 1
+                message = f"{type(error).__name__}: {error}"
+                outcome.errors.append(f"position {letter.position}: {message}")
+                bookkeeping.record_failure(cur, letter, message)
+    return outcome

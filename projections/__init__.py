@@ -1,0 +1,1 @@
+"""Read models: how events change each one, its schema and its store."""

@@ -1,0 +1,236 @@
+"""The agent summary: one row per agent for multi-criteria search.
+
+`evolve` is the whole logic, pure and testable on its own; `AgentSummaryProjection` loads the
+rows a batch touches, evolves them in memory and writes each changed row once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb
+
+from domain.values import AgentStatus
+from projections.envelope import Envelope
+from projections.projection import OutOfOrder
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSummary:
+    """One agent as search sees it; personal values are masked, licenses keyed by number."""
+
+    agent_id: UUID
+    agent_code: str
+    first_name: str
+    last_name: str
+    agent_type: str
+    office_code: str
+    region: str
+    email: str
+    phone: str
+    pan: str
+    status: str
+    manager_id: UUID | None
+    date_of_joining: date
+    licenses: dict[str, dict[str, Any]]
+    next_expiry: date | None
+    reports: int
+    version: int
+    position: int
+    onboarded_at: datetime
+    updated_at: datetime
+
+
+COLUMNS = tuple(f.name for f in fields(AgentSummary))
+
+_STATUS_AFTER = {
+    "Approved": AgentStatus.ACTIVE,
+    "Rejected": AgentStatus.REJECTED,
+    "Suspended": AgentStatus.SUSPENDED,
+    "Resumed": AgentStatus.ACTIVE,
+    "Terminated": AgentStatus.TERMINATED,
+    "ReinstatementRequested": AgentStatus.REINSTATEMENT_PENDING,
+    "ReinstatementApproved": AgentStatus.ACTIVE,
+    "ReinstatementRejected": AgentStatus.TERMINATED,
+}
+_CLEARS_MANAGER = frozenset({"Rejected", "Terminated"})
+
+
+def _next_expiry(licenses: dict[str, dict[str, Any]]) -> date | None:
+    live = [lic["expires_on"] for lic in licenses.values() if lic.get("revoked_on") is None]
+    return date.fromisoformat(min(live)) if live else None
+
+
+def _with_licenses(licenses: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"licenses": licenses, "next_expiry": _next_expiry(licenses)}
+
+
+def _onboarded(env: Envelope) -> AgentSummary:
+    p = env.payload
+    return AgentSummary(
+        agent_id=env.agent_id, agent_code=p["agent_code"], first_name=p["first_name"],
+        last_name=p["last_name"], agent_type=p["agent_type"], office_code=p["office_code"],
+        region=p["region"], email=p["email"], phone=p["phone"], pan=p["pan"],
+        status=AgentStatus.PENDING_APPROVAL.value,
+        manager_id=UUID(p["manager_id"]) if p.get("manager_id") else None,
+        date_of_joining=date.fromisoformat(p["date_of_joining"]), licenses={},
+        next_expiry=None, reports=0, version=env.agent_version, position=env.position,
+        onboarded_at=env.occurred_at, updated_at=env.occurred_at,
+    )
+
+
+_EDITABLE = frozenset({"first_name", "last_name", "agent_type", "office_code", "region",
+                       "email", "phone"})
+
+
+def _changes(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in p["changes"].items() if k in _EDITABLE}
+
+
+def _license_added(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    lic = dict(p["license"])
+    return _with_licenses({**row.licenses, lic.pop("number"): lic})
+
+
+def _license_renewed(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    renewed = {**row.licenses[p["number"]], "expires_on": p["expires_on"]}
+    return _with_licenses({**row.licenses, p["number"]: renewed})
+
+
+def _license_revoked(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    revoked = {**row.licenses[p["number"]], "revoked_on": p["revoked_on"]}
+    return _with_licenses({**row.licenses, p["number"]: revoked})
+
+
+def _manager_changed(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    return {"manager_id": UUID(p["manager_id"]) if p.get("manager_id") else None}
+
+
+def _report_assigned(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    return {"reports": row.reports + 1}
+
+
+def _report_released(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
+    return {"reports": row.reports - 1}
+
+
+_CHANGES: dict[str, Callable[[AgentSummary, dict[str, Any]], dict[str, Any]]] = {
+    "ProfileUpdated": _changes,
+    "LicenseAdded": _license_added,
+    "LicenseRenewed": _license_renewed,
+    "LicenseRevoked": _license_revoked,
+    "ManagerChanged": _manager_changed,
+    "ReportAssigned": _report_assigned,
+    "ReportReleased": _report_released,
+}
+
+
+def evolve(row: AgentSummary | None, env: Envelope) -> AgentSummary:
+    """The row after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
+    expected = 1 if row is None else row.version + 1
+    if env.agent_version != expected:
+        raise OutOfOrder(f"agent {env.agent_id}: got version {env.agent_version}, "
+                         f"expected {expected}")
+    if row is None:
+        if env.type != "Onboarded":
+            raise OutOfOrder(f"agent {env.agent_id}: {env.type} before Onboarded")
+        return _onboarded(env)
+    changes: dict[str, Any] = {}
+    if env.type in _STATUS_AFTER:
+        changes["status"] = _STATUS_AFTER[env.type].value
+        if env.type in _CLEARS_MANAGER:
+            changes["manager_id"] = None
+    elif env.type in _CHANGES:
+        changes = _CHANGES[env.type](row, env.payload)
+    else:
+        raise ValueError(f"the agent summary does not know event type {env.type!r}")
+    return replace(row, **changes, version=env.agent_version, position=env.position,
+                   updated_at=env.occurred_at)
+
+
+def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[UUID]:
+    """Evolve `rows` in place by `envelopes`, skipping ones already applied; the changed ids."""
+    changed: set[UUID] = set()
+    for env in envelopes:
+        row = rows.get(env.agent_id)
+        if row is not None and env.agent_version <= row.version:
+            continue
+        rows[env.agent_id] = evolve(row, env)
+        changed.add(env.agent_id)
+    return changed
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS agent_summary (
+    agent_id uuid PRIMARY KEY,
+    agent_code text NOT NULL,
+    first_name text NOT NULL,
+    last_name text NOT NULL,
+    agent_type text NOT NULL,
+    office_code text NOT NULL,
+    region text NOT NULL,
+    email text NOT NULL,
+    phone text NOT NULL,
+    pan text NOT NULL,
+    status text NOT NULL,
+    manager_id uuid,
+    date_of_joining date NOT NULL,
+    licenses jsonb NOT NULL,
+    next_expiry date,
+    reports integer NOT NULL,
+    version integer NOT NULL,
+    position bigint NOT NULL,
+    onboarded_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS agent_summary_name_trgm ON agent_summary
+    USING gin ((first_name || ' ' || last_name) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS agent_summary_code_trgm ON agent_summary
+    USING gin (agent_code gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
+CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);
+CREATE INDEX IF NOT EXISTS agent_summary_next_expiry ON agent_summary (next_expiry);
+"""
+
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM agent_summary WHERE agent_id = ANY(%s)"  # noqa: S608
+_UPSERT = (
+    f"INSERT INTO agent_summary ({', '.join(COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (agent_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+)
+
+
+class AgentSummaryProjection:
+    """The agent summary in PostgreSQL (table `agent_summary`, trigram-indexed names)."""
+
+    name = "agent_summary"
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table and its indexes when missing (needs the pg_trgm extension)."""
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.execute(_DDL)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Load the touched rows, fold the batch into them, write each changed row once."""
+        ids = list({env.agent_id for env in envelopes})
+        cur.execute(_SELECT, (ids,))
+        rows = {r[0]: AgentSummary(*r) for r in cur.fetchall()}
+        changed = fold(rows, envelopes)
+        if changed:
+            cur.executemany(_UPSERT, [_params(rows[i]) for i in changed])
+
+
+def _params(row: AgentSummary) -> list[Any]:
+    return [Jsonb(row.licenses, dumps=_dumps) if c == "licenses" else getattr(row, c)
+            for c in COLUMNS]

@@ -1,0 +1,69 @@
+"""The envelope every projection consumes: one agent event, its place in the log, masked data.
+
+The same bytes travel through Kafka and through the in-process feed, so a projection cannot tell
+which transport delivered an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+SCHEMA = 1
+"""The envelope's version; a consumer refuses envelopes of a version it does not know."""
+
+
+class UnknownEnvelope(ValueError):
+    """The bytes are not an envelope of a version this code understands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One agent event as published: identity, position, provenance, and masked payload."""
+
+    event_id: UUID
+    type: str
+    agent_id: UUID
+    agent_version: int
+    position: int
+    occurred_at: datetime
+    actor: str
+    correlation_id: str
+    source: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        """The envelope as versioned JSON."""
+        return orjson.dumps({"schema": SCHEMA, **_fields(self)})
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Envelope:
+        """Parse an envelope; raise `UnknownEnvelope` for anything else."""
+        try:
+            raw = orjson.loads(data)
+            schema = raw["schema"]
+            envelope = cls(
+                event_id=UUID(raw["event_id"]),
+                type=raw["type"],
+                agent_id=UUID(raw["agent_id"]),
+                agent_version=int(raw["agent_version"]),
+                position=int(raw["position"]),
+                occurred_at=datetime.fromisoformat(raw["occurred_at"]),
+                actor=raw["actor"],
+                correlation_id=raw["correlation_id"],
+                source=raw["source"],
+                payload=raw["payload"],
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise UnknownEnvelope(f"not an envelope: {error}") from error
+        if schema != SCHEMA:
+            raise UnknownEnvelope(f"envelope schema {schema!r} is not {SCHEMA}")
+        return envelope
+
+
+def _fields(envelope: Envelope) -> dict[str, Any]:
+    return {name: getattr(envelope, name) for name in Envelope.__slots__}

@@ -1,0 +1,27 @@
+"""What every read model offers the runners that feed it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import psycopg
+
+from projections.envelope import Envelope
+
+
+class OutOfOrder(Exception):
+    """An agent's event arrived before one it follows: applying it would corrupt the model."""
+
+
+class Projection(Protocol):
+    """A read model kept in PostgreSQL: its schema and how a batch of events changes it."""
+
+    name: str
+    """Stable name: the key of its tracking rows and dead letters."""
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the read model's tables and indexes when they are missing."""
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Apply events in order, inside the caller's transaction; skip ones already applied."""

@@ -1,0 +1,76 @@
+"""Wiring of the event pipeline: relay, consumers on Kafka or the log, dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from consumers import log_feed
+from consumers.applier import Applier, RetryPolicy
+from consumers.kafka_feed import KafkaFeed
+from consumers.kafka_io import Publisher, ensure_topic
+from consumers.lease import Lease
+from consumers.log import EventLog
+from consumers.log_feed import LogFeed
+from consumers.relay import Relay
+from projections.catalog import PROJECTIONS
+from projections.projection import Projection
+from roster.settings import Settings
+from roster.wiring import agent_service
+
+
+def projections(names: Sequence[str] = ()) -> list[Projection]:
+    """The named projections, or all of them; an unknown name raises `KeyError`."""
+    return [PROJECTIONS[name]() for name in (names or PROJECTIONS)]
+
+
+def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> list[Applier]:
+    """One applier per projection, its tables created."""
+    policy = RetryPolicy(attempts=settings.dead_letter_attempts)
+    made = [Applier(settings.read_models_conninfo(), p, source, policy) for p in chosen]
+    for applier in made:
+        applier.create()
+    return made
+
+
+def relay(settings: Settings) -> Relay:
+    """The relay from the event store to the topic, which it creates if missing."""
+    ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
+    publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
+    lease = Lease(settings.read_models_conninfo(), f"roster.relay.{settings.kafka_topic}")
+    return Relay(EventLog(agent_service(settings)), lease, publisher.publish,
+                 settings.kafka_topic, settings.relay_batch)
+
+
+def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:
+    """A consumer-group member feeding `chosen` from the topic."""
+    return KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, group,
+                     appliers(settings, chosen, settings.kafka_topic), settings.consumer_batch)
+
+
+def in_process_feed(settings: Settings, chosen: Sequence[Projection]) -> LogFeed:
+    """The in-process transport feeding `chosen` straight from the event store's log."""
+    return LogFeed(EventLog(agent_service(settings)),
+                   appliers(settings, chosen, log_feed.SOURCE), settings.consumer_batch)
+
+
+def relay_check(settings: Settings, relay: Relay) -> tuple[bool, dict[str, Any]]:
+    """Ready when standing by, or when publishing with the log's head within reach."""
+    if not relay.active:
+        return True, {"role": "standby"}
+    age = (datetime.now(UTC) - relay.last_success).total_seconds()
+    return age <= settings.max_lag_seconds, {"role": "active", "lag": relay.lag,
+                                             "seconds_since_success": round(age, 3)}
+
+
+def feed_check(settings: Settings, feed: KafkaFeed) -> tuple[bool, dict[str, Any]]:
+    """Ready when polling and no projection is further behind than `max_lag_seconds`."""
+    now = datetime.now(UTC)
+    behind = sum(feed.lag.values())
+    ages = {a.projection.name: (now - a.last_applied_at).total_seconds() if behind else 0.0
+            for a in feed.appliers}
+    polling = (now - feed.last_poll).total_seconds() <= settings.max_lag_seconds
+    ready = polling and all(age <= settings.max_lag_seconds for age in ages.values())
+    return ready, {"partitions": sorted(feed.assigned), "lag_messages": behind,
+                   "lag_seconds": {k: round(v, 3) for k, v in ages.items()}}
