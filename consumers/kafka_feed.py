@@ -36,7 +36,7 @@ class KafkaFeed:
     """Polls one topic in a consumer group and applies each batch to every applier."""
 
     def __init__(self, bootstrap: str, topic: str, group: str, appliers: Sequence[Applier],
-                 batch: int = 1000) -> None:
+                 batch: int = 1000, session_timeout_ms: int = 10_000) -> None:
         self.topic = topic
         self.appliers = appliers
         self.assigned: set[int] = set()
@@ -51,6 +51,8 @@ class KafkaFeed:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch,
+            session_timeout_ms=session_timeout_ms,
+            heartbeat_interval_ms=session_timeout_ms // 3,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=8 * 1024 * 1024,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import NAMESPACE_OID, UUID, uuid5
 
+import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
@@ -32,7 +33,8 @@ class Page:
 
 
 def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
-    """The published form of an agent event at `position`: masked, with provenance lifted out."""
+    """The published form of an agent event at `position`: masked, provenance lifted out, and
+    the payload in its JSON form (dates as ISO strings), exactly as a Kafka consumer sees it."""
     described = describe(event, reveal=False)
     payload = described["payload"]
     provenance: Provenance = payload.pop("provenance")
@@ -47,7 +49,7 @@ def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
         actor=provenance.actor,
         correlation_id=provenance.correlation_id,
         source=provenance.source.value,
-        payload=payload,
+        payload=orjson.loads(orjson.dumps(payload)),
     )
 
 

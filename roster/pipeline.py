@@ -44,9 +44,11 @@ def relay(settings: Settings) -> Relay:
 
 
 def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:
-    """A consumer-group member feeding `chosen` from the topic."""
+    """A consumer-group member feeding `chosen` from the topic (created if missing)."""
+    ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     return KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, group,
-                     appliers(settings, chosen, settings.kafka_topic), settings.consumer_batch)
+                     appliers(settings, chosen, settings.kafka_topic), settings.consumer_batch,
+                     settings.consumer_session_timeout_ms)
 
 
 def in_process_feed(settings: Settings, chosen: Sequence[Projection]) -> LogFeed:

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     consumer_group: str = "roster-read-models"
     relay_batch: int = Field(default=1000, ge=1)
     consumer_batch: int = Field(default=1000, ge=1)
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     dead_letter_attempts: int = Field(default=3, ge=1)
     health_host: str = "127.0.0.1"
     relay_health_port: int = 9101

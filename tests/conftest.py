@@ -21,7 +21,7 @@ def _secret(name: str) -> SecretStr:
 
 
 @contextmanager
-def _postgres_schema(settings: Settings) -> Iterator[None]:
+def postgres_schema(settings: Settings) -> Iterator[None]:
     dsn = settings.postgres_conninfo()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
@@ -40,7 +40,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
                     jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
                     encryption_key=_secret("encryption"))
     if store is Store.POSTGRES:
-        with _postgres_schema(made):
+        with postgres_schema(made):
             yield made
     else:
         yield made
