@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from consumers import metrics
@@ -103,9 +104,16 @@ class KafkaFeed:
     def run(self, stop: threading.Event) -> None:
         """Poll and apply until `stop` is set; the batch in hand is finished first."""
         self._consumer.subscribe([self.topic], listener=_SeekToMarks(self))
+        backoff = 0.1
         try:
             while not stop.is_set():
-                self.poll_once()
+                try:
+                    self.poll_once()
+                    backoff = 0.1
+                except KafkaError as error:
+                    log.warning("Kafka failed, retrying in %.1fs: %s", backoff, error)
+                    stop.wait(backoff)
+                    backoff = min(10.0, backoff * 2)
         finally:
             self._consumer.close()
             for applier in self.appliers:
