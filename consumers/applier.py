@@ -94,9 +94,11 @@ class Applier:
         raise AssertionError("unreachable: tenacity retries forever")
 
     def create(self) -> None:
-        """Create the projection's tables and the bookkeeping tables."""
+        """Create the projection's tables and the bookkeeping tables (one process at a time:
+        concurrent `CREATE ... IF NOT EXISTS` can still collide in PostgreSQL's catalog)."""
         def create(conn: psycopg.Connection) -> None:
             with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("ddl"),))
                 bookkeeping.create(conn)
                 self.projection.create(conn)
         self._persistently(create)

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pytest
@@ -105,7 +105,7 @@ def test_relay_dying_between_send_and_position_save_duplicates_but_loses_nothing
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
 
-    def publish_then_die(envelopes: list[Envelope]) -> None:
+    def publish_then_die(envelopes: Sequence[Envelope]) -> None:
         publisher.publish(envelopes)
         raise Crash
 

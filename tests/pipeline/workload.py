@@ -76,7 +76,8 @@ class Workload:
 
 def expected_summary(service: AgentService) -> dict[UUID, AgentSummary]:
     """The agent summary rebuilt in memory from the whole event store."""
-    log, rows, after = EventLog(service), {}, 0
+    log, after = EventLog(service), 0
+    rows: dict[UUID, AgentSummary] = {}
     while True:
         page = log.read(after, 1000)
         if page.last_position == after:
@@ -89,7 +90,7 @@ def summary_rows(settings: Settings) -> dict[UUID, AgentSummary]:
     """The agent summary table as it stands."""
     with psycopg.connect(settings.read_models_conninfo()) as conn:
         try:
-            found = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM agent_summary").fetchall()  # noqa: S608
+            found = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM agent_summary").fetchall()
         except psycopg.errors.UndefinedTable:
             return {}
     return {row[0]: AgentSummary(*row) for row in found}
