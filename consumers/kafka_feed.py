@@ -101,9 +101,19 @@ class KafkaFeed:
             age = (datetime.now(UTC) - applier.last_applied_at).total_seconds() if behind else 0
             metrics.CONSUMER_LAG_SECONDS.labels(name).set(age)
 
+    def subscribe(self) -> None:
+        """Join the group; partitions arrive (and are sought to their marks) while polling."""
+        self._consumer.subscribe([self.topic], listener=_SeekToMarks(self))
+
+    def close(self) -> None:
+        """Leave the group and close every connection."""
+        self._consumer.close()
+        for applier in self.appliers:
+            applier.close()
+
     def run(self, stop: threading.Event) -> None:
         """Poll and apply until `stop` is set; the batch in hand is finished first."""
-        self._consumer.subscribe([self.topic], listener=_SeekToMarks(self))
+        self.subscribe()
         backoff = 0.1
         try:
             while not stop.is_set():
@@ -115,9 +125,7 @@ class KafkaFeed:
                     stop.wait(backoff)
                     backoff = min(10.0, backoff * 2)
         finally:
-            self._consumer.close()
-            for applier in self.appliers:
-                applier.close()
+            self.close()
 
 
 def _envelope(value: bytes) -> Envelope | None:
