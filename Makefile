@@ -1,4 +1,4 @@
-.PHONY: run test unit property integration api lint services-up services-down bench
+.PHONY: run test unit property integration api pipeline lint services-up services-down bench
 
 run:            ## start roster on the embedded default (SQLite)
 	scripts/run.sh
@@ -18,6 +18,9 @@ integration:    ## write-side guarantees on SQLite and real PostgreSQL
 api:            ## the write API over both stores
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/api
 
+pipeline:       ## relay, Kafka and consumers, crash tests included (real PostgreSQL and Kafka)
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/pipeline
+
 lint:
 	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/mypy && .venv/bin/lint-imports
 
@@ -27,5 +30,6 @@ services-up:
 services-down:
 	scripts/services.sh down
 
-bench:          ## write throughput benchmark on PostgreSQL (prints a table)
-	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m bench.write_throughput
+bench:          ## write throughput and pipeline benchmarks (print tables)
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m bench.write_throughput \
+	  && .venv/bin/python -m bench.pipeline

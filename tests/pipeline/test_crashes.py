@@ -57,31 +57,19 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def test_consumer_killed_mid_batch_many_times(
-    pipeline_settings: Settings, pipeline_service: AgentService, roster: Roster
+@pytest.mark.parametrize(("victim", "survivor"), [("consume", "relay"), ("relay", "consume")])
+def test_process_killed_mid_batch_many_times_under_load(
+    victim: str, survivor: str, pipeline_settings: Settings, pipeline_service: AgentService,
+    roster: Roster,
 ) -> None:
     chance = random.Random(11)
-    roster.start("relay")
+    roster.start(survivor)
     with steady_load(pipeline_service):
         for _ in range(KILLS):
-            consumer = roster.start("consume")
+            doomed = roster.start(victim)
             time.sleep(chance.uniform(1.0, 2.5))
-            _kill(consumer)
-    roster.start("consume")
-    _converges(pipeline_settings, pipeline_service)
-
-
-def test_relay_killed_many_times_under_load(
-    pipeline_settings: Settings, pipeline_service: AgentService, roster: Roster
-) -> None:
-    chance = random.Random(13)
-    roster.start("consume")
-    with steady_load(pipeline_service):
-        for _ in range(KILLS):
-            relay = roster.start("relay")
-            time.sleep(chance.uniform(1.0, 2.5))
-            _kill(relay)
-    roster.start("relay")
+            _kill(doomed)
+    roster.start(victim)
     _converges(pipeline_settings, pipeline_service)
 
 
