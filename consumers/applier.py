@@ -20,9 +20,11 @@ from typing import TypeVar
 
 import psycopg
 from tenacity import (
+    RetryCallState,
     Retrying,
     before_sleep_log,
     retry_if_exception_type,
+    stop_after_attempt,
     wait_exponential,
 )
 
@@ -52,10 +54,6 @@ class RetryPolicy:
     attempts: int = 3
     first_wait: float = 0.2
     max_wait: float = 5.0
-
-    def wait(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_wait, self.first_wait * 2 ** (attempt - 1)))
 
 
 def lock_key(projection: str) -> int:
@@ -126,20 +124,23 @@ class Applier:
         metrics.CONSUMER_BATCH.labels(self.projection.name).observe(len(deliveries))
 
     def _apply_one(self, delivery: Delivery) -> None:
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                self._persistently(partial(self._transaction, deliveries=[delivery]))
-                return
-            except Exception as error:
-                metrics.CONSUMER_RETRIES.labels(self.projection.name).inc()
-                log.warning("%s failed on position %d (attempt %d): %s", self.projection.name,
-                            delivery.envelope.position, attempt, error)
-                if attempt == self.policy.attempts:
-                    failure = f"{type(error).__name__}: {error}"
-                    self._persistently(
-                        partial(self._transaction, deliveries=[delivery], failure=failure))
-                    return
-                self._sleep(self.policy.wait(attempt))
+        policy = self.policy
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(policy.attempts),
+                                    wait=wait_exponential(multiplier=policy.first_wait,
+                                                          max=policy.max_wait),
+                                    before_sleep=self._count_retry, sleep=self._sleep,
+                                    reraise=True):
+                with attempt:
+                    self._persistently(partial(self._transaction, deliveries=[delivery]))
+        except Exception as error:
+            log.warning("%s parks position %d after %d attempts: %s", self.projection.name,
+                        delivery.envelope.position, policy.attempts, error)
+            failure = f"{type(error).__name__}: {error}"
+            self._persistently(partial(self._transaction, deliveries=[delivery], failure=failure))
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        metrics.CONSUMER_RETRIES.labels(self.projection.name).inc()
 
     def _transaction(self, conn: psycopg.Connection, deliveries: Sequence[Delivery],
                      failure: str | None = None) -> None:

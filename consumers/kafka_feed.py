@@ -45,6 +45,8 @@ class KafkaFeed:
         self.last_poll = datetime.now(UTC)
         self.lag: dict[int, int] = {}
         """Messages behind the partition's end, per held partition, at the last poll."""
+        self.lag_seconds: dict[str, float] = {}
+        """Per projection: age of its newest applied event while behind, else 0."""
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=group,
@@ -94,11 +96,13 @@ class KafkaFeed:
             if end is not None:
                 self.lag[tp.partition] = max(0, end - self._consumer.position(tp))
         behind = sum(self.lag.values())
+        now = datetime.now(UTC)
         for applier in self.appliers:
             name = applier.projection.name
             for partition, lag in self.lag.items():
                 metrics.CONSUMER_LAG.labels(name, str(partition)).set(lag)
-            age = (datetime.now(UTC) - applier.last_applied_at).total_seconds() if behind else 0
+            age = (now - applier.last_applied_at).total_seconds() if behind else 0.0
+            self.lag_seconds[name] = age
             metrics.CONSUMER_LAG_SECONDS.labels(name).set(age)
 
     def subscribe(self) -> None:

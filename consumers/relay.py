@@ -48,30 +48,32 @@ class Relay:
         self._batch = batch
         self.active = False
         """Whether this relay held the lock at its last look."""
-        self._created = False
+        self._position: int | None = None
         self.lag = 0
         """Positions between the log's head and the last one published."""
         self.last_success = datetime.now(UTC)
         """When a round last completed without error."""
 
     def position(self) -> int:
-        """The last position the broker acknowledged (0 before the first)."""
-        conn = self._lease.connection
-        if not self._created:
+        """The last position the broker acknowledged (0 before the first): read from the
+        database when the lock is taken, then kept here while this relay holds it."""
+        if self._position is None:
+            conn = self._lease.connection
             conn.execute(DDL)
             conn.execute("INSERT INTO relay_position (topic, position) VALUES (%s, 0) "
                          "ON CONFLICT DO NOTHING", (self._topic,))
-            self._created = True
-        row = conn.execute("SELECT position FROM relay_position WHERE topic = %s",
-                           (self._topic,)).fetchone()
-        assert row is not None, "inserted above"
-        return int(row[0])
+            row = conn.execute("SELECT position FROM relay_position WHERE topic = %s",
+                               (self._topic,)).fetchone()
+            assert row is not None, "inserted above"
+            self._position = int(row[0])
+        return self._position
 
     def publish_once(self) -> int:
         """Publish the next page of the log if this relay is active; the events published."""
         self.active = self._lease.held()
         metrics.RELAY_ACTIVE.set(int(self.active))
         if not self.active:
+            self._position = None
             return 0
         after = self.position()
         page = self._log.read(after, self._batch)
@@ -80,8 +82,11 @@ class Relay:
             self._lease.connection.execute(
                 "UPDATE relay_position SET position = %s, updated_at = now() WHERE topic = %s",
                 (page.last_position, self._topic))
+            self._position = page.last_position
             metrics.RELAY_PUBLISHED.inc(len(page.envelopes))
-        self.lag = max(0, self._log.head() - page.last_position)
+            self.lag = max(0, self._log.head() - page.last_position)
+        else:
+            self.lag = 0
         self.last_success = datetime.now(UTC)
         metrics.RELAY_POSITION.set(page.last_position)
         metrics.RELAY_LAG.set(self.lag)
@@ -96,6 +101,7 @@ class Relay:
                 backoff = interval
             except (KafkaError, psycopg.OperationalError, *StoreError) as error:
                 metrics.RELAY_FAILURES.inc()
+                self._position = None
                 log.warning("publishing failed, retrying in %.1fs: %s", backoff, error)
                 stop.wait(backoff)
                 backoff = min(max_backoff, backoff * 2)

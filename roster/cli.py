@@ -42,6 +42,7 @@ def _stop_on_signals() -> threading.Event:
 
 
 def _settings() -> Settings:
+    """Settings from the environment, with JSON logs configured at their level."""
     settings = Settings()
     logs.configure(settings.log_level)
     return settings
@@ -54,7 +55,7 @@ def writeapi(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the write API."""
-    logs.configure(Settings().log_level)
+    _settings()
     uvicorn.run("roster.wiring:write_api_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)
 

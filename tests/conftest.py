@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -14,6 +15,12 @@ from pydantic import SecretStr
 from commands.service import AgentService
 from roster.settings import Settings, Store
 from tests.builders import TODAY
+
+
+def make_settings(**fields: Any) -> Settings:
+    """Settings with `fields` and the secrets every test uses."""
+    return Settings(jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
+                    encryption_key=_secret("encryption"), **fields)
 
 
 def _secret(name: str) -> SecretStr:
@@ -35,10 +42,8 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     """Settings for a fresh, empty store: SQLite under a temporary folder, or PostgreSQL in a
     schema of its own (dropped afterwards)."""
     store: Store = request.param
-    made = Settings(store=store, data_dir=tmp_path / "data",
-                    postgres_schema=f"test_{uuid.uuid4().hex[:12]}",
-                    jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
-                    encryption_key=_secret("encryption"))
+    made = make_settings(store=store, data_dir=tmp_path / "data",
+                         postgres_schema=f"test_{uuid.uuid4().hex[:12]}")
     if store is Store.POSTGRES:
         with postgres_schema(made):
             yield made

@@ -12,31 +12,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
 from commands.service import AgentService
 from roster.settings import Settings, Store
 from tests.builders import TODAY
-from tests.conftest import postgres_schema
+from tests.conftest import make_settings, postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 
 
-def _secret(name: str) -> SecretStr:
-    return SecretStr(f"test-{name}-secret-of-at-least-32-characters")
-
-
 @pytest.fixture
 def pipeline_settings() -> Iterator[Settings]:
     """PostgreSQL in a schema of its own and a Kafka topic of its own (3 partitions)."""
     tag = uuid.uuid4().hex[:12]
-    made = Settings(store=Store.POSTGRES, postgres_schema=f"test_{tag}",
-                    kafka_topic=f"test-{tag}", kafka_partitions=3,
-                    consumer_group=f"test-{tag}", consumer_session_timeout_ms=6000,
-                    jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
-                    encryption_key=_secret("encryption"), relay_batch=200, consumer_batch=200)
+    made = make_settings(store=Store.POSTGRES, postgres_schema=f"test_{tag}",
+                         kafka_topic=f"test-{tag}", kafka_partitions=3,
+                         consumer_group=f"test-{tag}", consumer_session_timeout_ms=6000,
+                         relay_batch=200, consumer_batch=200)
     with postgres_schema(made):
         yield made
 
