@@ -196,8 +196,8 @@ def freshness(settings: Settings, caught_up: Settings, service: AgentService, ra
         def apply(self, deliveries: Sequence[Delivery]) -> None:
             super().apply(deliveries)
             now = time.time()
-            for d in deliveries:
-                visible.setdefault((d.envelope.agent_id, d.envelope.agent_version), now)
+            for e in (d.envelope for d in deliveries if d.envelope is not None):
+                visible.setdefault((e.agent_id, e.agent_version), now)
 
     applier = Timed(caught_up.read_models_conninfo(), AgentSummaryProjection(),
                     settings.kafka_topic)

@@ -37,7 +37,7 @@ from domain.agent import Agent
 from domain.values import AgentType, License, LicenseType, Provenance, Region
 from roster.settings import Settings, Store
 from tests.builders import license_body, onboard_body
-from writeapi.auth import Role, issue_token
+from webkit.auth import Role, issue_token
 
 WARM_UP = 40
 """Onboardings before each measurement, so connection pools are full when timing starts."""

@@ -40,11 +40,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One event as a transport hands it over: where it came from and the envelope."""
+    """One message as a transport hands it over: where it came from and what it carries."""
 
     partition: int
     offset: int
-    envelope: Envelope
+    position: int
+    envelope: Envelope | None = None
+    """None for a watermark: word that every event up to `position` came before it."""
+
+    @classmethod
+    def of(cls, partition: int, offset: int, envelope: Envelope) -> Delivery:
+        """The delivery of one event."""
+        return cls(partition, offset, envelope.position, envelope)
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ class Applier:
                     self._persistently(partial(self._transaction, deliveries=[delivery]))
         except Exception as error:
             log.warning("%s parks position %d after %d attempts: %s", self.projection.name,
-                        delivery.envelope.position, policy.attempts, error)
+                        delivery.position, policy.attempts, error)
             failure = f"{type(error).__name__}: {error}"
             self._persistently(partial(self._transaction, deliveries=[delivery], failure=failure))
 
@@ -150,11 +157,11 @@ class Applier:
             cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (lock_key(name),))
             marks = bookkeeping.marks(cur, name, self.source,
                                       {d.partition for d in deliveries})
-            fresh = [d for d in deliveries
-                     if d.envelope.position > marks.get(d.partition, NOTHING).position]
-            blocked = bookkeeping.blocked_agents(cur, name, (d.envelope.agent_id for d in fresh))
-            waiting = [d.envelope for d in fresh if d.envelope.agent_id in blocked]
-            ready = [d.envelope for d in fresh if d.envelope.agent_id not in blocked]
+            fresh = [d.envelope for d in deliveries if d.envelope is not None
+                     and d.position > marks.get(d.partition, NOTHING).position]
+            blocked = bookkeeping.blocked_agents(cur, name, (e.agent_id for e in fresh))
+            waiting = [e for e in fresh if e.agent_id in blocked]
+            ready = [e for e in fresh if e.agent_id not in blocked]
             if failure is not None:
                 bookkeeping.park(cur, name, ready, FAILED, failure, self.policy.attempts)
             else:
@@ -187,5 +194,5 @@ def _advanced(marks: dict[int, Mark], deliveries: Sequence[Delivery]) -> dict[in
     for d in deliveries:
         current = moved.get(d.partition, NOTHING)
         if d.offset > current.offset:
-            moved[d.partition] = Mark(d.offset, max(current.position, d.envelope.position))
+            moved[d.partition] = Mark(d.offset, max(current.position, d.position))
     return moved

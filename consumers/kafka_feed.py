@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from consumers import metrics
 from consumers.applier import Applier, Delivery
+from consumers.kafka_io import WATERMARK
 from projections.envelope import Envelope, UnknownEnvelope
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,10 @@ class KafkaFeed:
         polled = self._consumer.poll(timeout_ms=timeout_ms)
         self.last_poll = datetime.now(UTC)
         deliveries = [
-            Delivery(tp.partition, message.offset, envelope)
+            delivery
             for tp, messages in polled.items()
             for message in messages
-            if (envelope := _envelope(message.value)) is not None
+            if (delivery := _delivery(tp.partition, message)) is not None
         ]
         for applier in self.appliers:
             applier.apply(deliveries)
@@ -132,9 +134,12 @@ class KafkaFeed:
             self.close()
 
 
-def _envelope(value: bytes) -> Envelope | None:
+def _delivery(partition: int, message: ConsumerRecord) -> Delivery | None:
+    for name, value in message.headers or ():
+        if name == WATERMARK:
+            return Delivery(partition, message.offset, int(value))
     try:
-        return Envelope.from_json(value)
+        return Delivery.of(partition, message.offset, Envelope.from_json(message.value))
     except UnknownEnvelope:
         log.exception("skipping a message that is not an envelope")
         return None

@@ -26,8 +26,14 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
         admin.close()
 
 
+WATERMARK = "watermark"
+"""The header of a watermark message: every event up to its position precedes it."""
+
+
 class Publisher:
-    """Publishes envelopes keyed by agent id, and returns only once the broker has them all."""
+    """Publishes envelopes keyed by agent id, then a watermark to every partition, and returns
+    only once the broker has them all: a consumer whose every partition has passed the
+    watermark of position P has seen every event up to P."""
 
     def __init__(self, bootstrap: str, topic: str, timeout_seconds: float = 30.0) -> None:
         self.topic = topic
@@ -44,8 +50,9 @@ class Publisher:
             delivery_timeout_ms=int(timeout_seconds * 1000),
         )
 
-    def publish(self, envelopes: Sequence[Envelope]) -> None:
-        """Send `envelopes` in order; raise a `KafkaError` unless every one was acknowledged."""
+    def publish(self, envelopes: Sequence[Envelope], through: int) -> None:
+        """Send `envelopes` in order, then the watermark `through` (the last position they
+        account for); raise a `KafkaError` unless every message was acknowledged."""
         futures = [
             self._producer.send(
                 self.topic,
@@ -54,6 +61,11 @@ class Publisher:
                 headers=[("type", e.type.encode()), ("position", str(e.position).encode())],
             )
             for e in envelopes
+        ]
+        mark = str(through).encode()
+        futures += [
+            self._producer.send(self.topic, value=b"", partition=p, headers=[(WATERMARK, mark)])
+            for p in sorted(self._producer.partitions_for(self.topic))
         ]
         self._producer.flush(timeout=self._timeout)
         for future in futures:

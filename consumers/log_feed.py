@@ -33,7 +33,10 @@ class LogFeed:
                 page = self._log.read(after, self._batch)
                 if page.last_position == after:
                     break
-                applier.apply([Delivery(0, e.position, e) for e in page.envelopes])
+                deliveries = [Delivery.of(0, e.position, e) for e in page.envelopes]
+                if not deliveries or deliveries[-1].position < page.last_position:
+                    deliveries.append(Delivery(0, page.last_position, page.last_position))
+                applier.apply(deliveries)
                 delivered += len(page.envelopes)
                 after = page.last_position
         return delivered

@@ -36,11 +36,15 @@ CREATE TABLE IF NOT EXISTS relay_position (
 """
 
 
+Publish = Callable[[Sequence[Envelope], int], None]
+"""Sends a page of envelopes and the last position it accounts for; raises unless acknowledged."""
+
+
 class Relay:
     """Moves the log into one topic; `run` loops, `publish_once` does one page."""
 
-    def __init__(self, log: EventLog, lease: Lease, publish: Callable[[Sequence[Envelope]], None],
-                 topic: str, batch: int = 1000) -> None:
+    def __init__(self, log: EventLog, lease: Lease, publish: Publish, topic: str,
+                 batch: int = 1000) -> None:
         self._log = log
         self._lease = lease
         self._publish = publish
@@ -78,7 +82,7 @@ class Relay:
         after = self.position()
         page = self._log.read(after, self._batch)
         if page.last_position > after:
-            self._publish(page.envelopes)
+            self._publish(page.envelopes, page.last_position)
             self._lease.connection.execute(
                 "UPDATE relay_position SET position = %s, updated_at = now() WHERE topic = %s",
                 (page.last_position, self._topic))

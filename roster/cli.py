@@ -18,7 +18,7 @@ from projections.catalog import PROJECTIONS
 from projections.projection import Projection
 from roster import health, logs, pipeline
 from roster.settings import Settings
-from writeapi.auth import Role, issue_token
+from webkit.auth import Role, issue_token
 
 cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=True)
 dlq = typer.Typer(help="Events a projection refused, parked in order per agent.",

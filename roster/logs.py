@@ -7,7 +7,7 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from writeapi.observability import CorrelationFilter
+from webkit.observability import CorrelationFilter
 
 
 def configure(level: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from commands.service import AgentService
+from webkit.observability import Metrics, Observe
 from writeapi import problems
 from writeapi.config import WriteApiConfig
-from writeapi.observability import Metrics, Observe
 from writeapi.routes import agents, ops, webhooks
 
 

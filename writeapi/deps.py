@@ -10,10 +10,10 @@ from fastapi import Depends
 from fastapi import Request as HttpRequest
 
 from commands.service import AgentService, Request
-from writeapi.auth import NotAllowed, Principal, Role, authenticate
+from webkit.auth import NotAllowed, Principal, Role, authenticate
+from webkit.observability import correlation_id
+from webkit.problems import Problem
 from writeapi.config import WriteApiConfig
-from writeapi.observability import correlation_id
-from writeapi.problems import Problem
 
 _IF_MATCH = re.compile(r'(?:W/)?"?(\d{1,9})"?')
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")

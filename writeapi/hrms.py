@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from commands import models
-from writeapi.problems import Problem
+from webkit.problems import Problem
 
 SIGNATURE_PREFIX = "sha256="
 

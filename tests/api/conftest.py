@@ -12,7 +12,7 @@ from commands.service import AgentService
 from roster import wiring
 from roster.settings import Settings
 from tests.builders import onboard_body
-from writeapi.auth import Role, issue_token
+from webkit.auth import Role, issue_token
 
 
 class Caller:

@@ -13,7 +13,7 @@ from roster.wiring import write_api
 from tests.builders import license_body, onboard_body
 from tests.pipeline.conftest import Roster
 from tests.pipeline.workload import Workload, expected_summary, summary_rows, wait_for
-from writeapi.auth import Role, issue_token
+from webkit.auth import Role, issue_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
 

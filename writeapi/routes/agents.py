@@ -11,9 +11,9 @@ from starlette.responses import Response
 from commands import models
 from commands.history import describe
 from commands.service import Request
-from writeapi.auth import Role
+from webkit.auth import Role
+from webkit.observability import correlation_id
 from writeapi.deps import Approver, Clerk, Maker, Reader, Service
-from writeapi.observability import correlation_id
 from writeapi.schemas import Accepted, AgentEvents, accepted, json_response
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])

@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from commands import models
 from commands.service import AgentService, CommandResult, Request
+from webkit.observability import correlation_id
+from webkit.problems import Problem
 from writeapi import hrms
 from writeapi.deps import Config, Service
-from writeapi.observability import correlation_id
-from writeapi.problems import Problem
 from writeapi.schemas import Accepted, accepted
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from writeapi.problems import Problem, problem
+from webkit.problems import Problem, problem
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 """The correlation id of the request being served (`X-Request-ID`)."""
@@ -32,7 +32,7 @@ class CorrelationFilter(logging.Filter):
 
 @dataclass
 class Metrics:
-    """The write API's Prometheus metrics, in a registry of their own."""
+    """An API's Prometheus metrics, in a registry of their own."""
 
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 

@@ -1,0 +1,1 @@
+"""The read API: queries over the read models, in a FastAPI app of its own."""
