@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
@@ -39,9 +39,11 @@ class KafkaFeed:
     """Polls one topic in a consumer group and applies each batch to every applier."""
 
     def __init__(self, bootstrap: str, topic: str, group: str, appliers: Sequence[Applier],
-                 batch: int = 1000, session_timeout_ms: int = 10_000) -> None:
+                 batch: int = 1000, session_timeout_ms: int = 10_000,
+                 after_poll: Callable[[], object] = lambda: None) -> None:
         self.topic = topic
         self.appliers = appliers
+        self._after_poll = after_poll
         self.assigned: set[int] = set()
         """The partitions this member holds now."""
         self.last_poll = datetime.now(UTC)
@@ -90,6 +92,7 @@ class KafkaFeed:
                 for tp, messages in polled.items()
             })
         self._measure()
+        self._after_poll()
         return sum(len(messages) for messages in polled.values())
 
     def _measure(self) -> None:

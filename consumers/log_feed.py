@@ -7,7 +7,7 @@ from Kafka. Its one partition is the log itself, and a delivery's offset is its 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
@@ -19,8 +19,10 @@ SOURCE = "log"
 class LogFeed:
     """Reads the log in pages and applies each page to every applier, from its own mark."""
 
-    def __init__(self, log: EventLog, appliers: Sequence[Applier], batch: int = 1000) -> None:
+    def __init__(self, log: EventLog, appliers: Sequence[Applier], batch: int = 1000,
+                 after_poll: Callable[[], object] = lambda: None) -> None:
         self._log = log
+        self._after_poll = after_poll
         self._appliers = appliers
         self._batch = batch
 
@@ -44,5 +46,7 @@ class LogFeed:
     def run(self, stop: threading.Event, interval: float = 0.1) -> None:
         """Catch up again and again until `stop` is set."""
         while not stop.is_set():
-            if not self.catch_up():
+            delivered = self.catch_up()
+            self._after_poll()
+            if not delivered:
                 stop.wait(interval)

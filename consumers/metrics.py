@@ -22,3 +22,7 @@ CONSUMER_RETRIES = Counter("roster_consumer_retries_total", "Event or batch retr
                            ["projection"])
 CONSUMER_DEAD_LETTERS = Counter("roster_consumer_dead_letters_total", "Events parked",
                                 ["projection", "state"])
+
+CACHE_DOCUMENTS = Counter("roster_cache_documents_total", "Documents copied to Redis")
+CACHE_SYNC_FAILURES = Counter("roster_cache_sync_failures_total",
+                              "Cache syncs that failed (Redis or PostgreSQL down); marks kept")

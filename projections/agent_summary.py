@@ -12,13 +12,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import orjson
 import psycopg
 from psycopg.types.json import Jsonb
 
 from domain.values import AgentStatus
+from projections import per_agent
 from projections.envelope import Envelope
-from projections.projection import OutOfOrder
+from projections.jsonb import dumps
+from projections.licenses import LicenseTable
+from projections.per_agent import check_next
+from projections.profile import CLEARS_MANAGER, STATUS_AFTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +51,6 @@ class AgentSummary:
 
 
 COLUMNS = tuple(f.name for f in fields(AgentSummary))
-
-_STATUS_AFTER = {
-    "Approved": AgentStatus.ACTIVE,
-    "Rejected": AgentStatus.REJECTED,
-    "Suspended": AgentStatus.SUSPENDED,
-    "Resumed": AgentStatus.ACTIVE,
-    "Terminated": AgentStatus.TERMINATED,
-    "ReinstatementRequested": AgentStatus.REINSTATEMENT_PENDING,
-    "ReinstatementApproved": AgentStatus.ACTIVE,
-    "ReinstatementRejected": AgentStatus.TERMINATED,
-}
-_CLEARS_MANAGER = frozenset({"Rejected", "Terminated"})
-
 
 def _next_expiry(licenses: dict[str, dict[str, Any]]) -> date | None:
     live = [lic["expires_on"] for lic in licenses.values() if lic.get("revoked_on") is None]
@@ -133,18 +123,13 @@ _CHANGES: dict[str, Callable[[AgentSummary, dict[str, Any]], dict[str, Any]]] = 
 
 def evolve(row: AgentSummary | None, env: Envelope) -> AgentSummary:
     """The row after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
-    expected = 1 if row is None else row.version + 1
-    if env.agent_version != expected:
-        raise OutOfOrder(f"agent {env.agent_id}: got version {env.agent_version}, "
-                         f"expected {expected}")
+    check_next(None if row is None else row.version, env)
     if row is None:
-        if env.type != "Onboarded":
-            raise OutOfOrder(f"agent {env.agent_id}: {env.type} before Onboarded")
         return _onboarded(env)
     changes: dict[str, Any] = {}
-    if env.type in _STATUS_AFTER:
-        changes["status"] = _STATUS_AFTER[env.type].value
-        if env.type in _CLEARS_MANAGER:
+    if env.type in STATUS_AFTER:
+        changes["status"] = STATUS_AFTER[env.type].value
+        if env.type in CLEARS_MANAGER:
             changes["manager_id"] = None
     elif env.type in _CHANGES:
         changes = _CHANGES[env.type](row, env.payload)
@@ -156,18 +141,8 @@ def evolve(row: AgentSummary | None, env: Envelope) -> AgentSummary:
 
 def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[UUID]:
     """Evolve `rows` in place by `envelopes`, skipping ones already applied; the changed ids."""
-    changed: set[UUID] = set()
-    for env in envelopes:
-        row = rows.get(env.agent_id)
-        if row is not None and env.agent_version <= row.version:
-            continue
-        rows[env.agent_id] = evolve(row, env)
-        changed.add(env.agent_id)
-    return changed
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    steps = per_agent.fold(rows, envelopes, evolve, lambda row: row.version)
+    return {step.env.agent_id for step in steps}
 
 
 _DDL = """
@@ -215,22 +190,27 @@ class AgentSummaryProjection:
     """The agent summary in PostgreSQL (table `agent_summary`, trigram-indexed names)."""
 
     name = "agent_summary"
+    licenses = LicenseTable("summary_license")
 
     def create(self, conn: psycopg.Connection) -> None:
-        """Create the table and its indexes when missing (needs the pg_trgm extension)."""
+        """Create the tables and their indexes when missing (needs the pg_trgm extension)."""
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         conn.execute(_DDL)
+        self.licenses.create(conn)
 
     def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
         """Load the touched rows, fold the batch into them, write each changed row once."""
         ids = list({env.agent_id for env in envelopes})
         cur.execute(_SELECT, (ids,))
         rows = {r[0]: AgentSummary(*r) for r in cur.fetchall()}
-        changed = fold(rows, envelopes)
+        steps = per_agent.fold(rows, envelopes, evolve, lambda row: row.version)
+        changed = {step.env.agent_id for step in steps}
         if changed:
             cur.executemany(_UPSERT, [_params(rows[i]) for i in changed])
+        relicensed = {s.env.agent_id for s in steps if s.env.type.startswith("License")}
+        self.licenses.replace(cur, {i: rows[i].licenses for i in relicensed})
 
 
 def _params(row: AgentSummary) -> list[Any]:
-    return [Jsonb(row.licenses, dumps=_dumps) if c == "licenses" else getattr(row, c)
+    return [Jsonb(row.licenses, dumps=dumps) if c == "licenses" else getattr(row, c)
             for c in COLUMNS]

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from projections.agent_summary import AgentSummaryProjection
+from projections.audit import AuditLogProjection
+from projections.dashboard import DashboardProjection
+from projections.hierarchy import HierarchyProjection
+from projections.notifications import NotificationsProjection
+from projections.profile import AgentProfileProjection
 from projections.projection import Projection
+from projections.timeline import TimelineProjection
 
 PROJECTIONS: dict[str, Callable[[], Projection]] = {
-    AgentSummaryProjection.name: AgentSummaryProjection,
+    p.name: p for p in (AgentSummaryProjection, AgentProfileProjection, TimelineProjection,
+                        HierarchyProjection, AuditLogProjection, DashboardProjection,
+                        NotificationsProjection)
 }
 """Each projection's factory under its name."""
+
+CACHED = frozenset(p.name for p in (AgentProfileProjection, HierarchyProjection,
+                                    DashboardProjection))
+"""Projections that mark documents for the Redis copy."""

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import redis
+
 from consumers import log_feed
 from consumers.applier import Applier, RetryPolicy
+from consumers.cache_sync import CacheSync
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
 from consumers.log import EventLog
 from consumers.log_feed import LogFeed
 from consumers.relay import Relay
-from projections.catalog import PROJECTIONS
+from projections.catalog import CACHED, PROJECTIONS
 from projections.projection import Projection
+from projections.redis_cache import DocumentCache
 from roster.settings import Settings
 from roster.wiring import agent_service
 
@@ -43,18 +47,34 @@ def relay(settings: Settings) -> Relay:
                  settings.kafka_topic, settings.relay_batch)
 
 
+def document_cache(settings: Settings) -> DocumentCache:
+    """The Redis documents of these settings (connecting lazily)."""
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=2,
+                                  socket_connect_timeout=2)
+    return DocumentCache(client, settings.redis_prefix)
+
+
+def cache_sync(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], object]:
+    """What to run after each poll: copy changed documents to Redis when `chosen` has any."""
+    if not CACHED & {p.name for p in chosen}:
+        return lambda: None
+    return CacheSync(settings.read_models_conninfo(), document_cache(settings)).sync
+
+
 def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:
     """A consumer-group member feeding `chosen` from the topic (created if missing)."""
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
-    return KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, group,
-                     appliers(settings, chosen, settings.kafka_topic), settings.consumer_batch,
-                     settings.consumer_session_timeout_ms)
+    made = appliers(settings, chosen, settings.kafka_topic)
+    return KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, group, made,
+                     settings.consumer_batch, settings.consumer_session_timeout_ms,
+                     cache_sync(settings, chosen))
 
 
 def in_process_feed(settings: Settings, chosen: Sequence[Projection]) -> LogFeed:
     """The in-process transport feeding `chosen` straight from the event store's log."""
-    return LogFeed(EventLog(agent_service(settings)),
-                   appliers(settings, chosen, log_feed.SOURCE), settings.consumer_batch)
+    made = appliers(settings, chosen, log_feed.SOURCE)
+    return LogFeed(EventLog(agent_service(settings)), made, settings.consumer_batch,
+                   cache_sync(settings, chosen))
 
 
 def relay_check(settings: Settings, relay: Relay) -> tuple[bool, dict[str, Any]]:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     consumer_health_port: int = 9102
     max_lag_seconds: float = Field(default=30.0, gt=0)
 
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "roster"
+    read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    readapi_health_port: int = 9103
+
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: str = "INFO"
 

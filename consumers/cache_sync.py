@@ -1,0 +1,61 @@
+"""Copies marked documents from PostgreSQL to Redis, version-guarded, then clears the marks.
+
+While Redis is down the marks stay and the read API answers from PostgreSQL; once Redis is
+back, the next sync refills every document changed in between.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import psycopg
+import redis
+
+from consumers import metrics
+from projections import cache, documents
+from projections.redis_cache import DocumentCache
+
+log = logging.getLogger(__name__)
+
+
+class CacheSync:
+    """Drains the cache marks of one read-model database into one document cache."""
+
+    def __init__(self, conninfo: str, target: DocumentCache, batch: int = 500,
+                 today: Callable[[], date] = date.today) -> None:
+        self._conninfo = conninfo
+        self._target = target
+        self._batch = batch
+        self._today = today
+        self._conn: psycopg.Connection | None = None
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self._conninfo)
+        return self._conn
+
+    def sync(self) -> int:
+        """Copy every marked document now; the number copied (0 while Redis or PostgreSQL
+        is unreachable: the marks wait for the next call)."""
+        copied = 0
+        try:
+            while True:
+                with self._connection().transaction():
+                    cur = self._connection().cursor()
+                    keys = cache.take(cur, self._batch)
+                    copied += self._target.put(documents.build_many(cur, keys, self._today()))
+                    cache.clear(cur, keys)
+                if len(keys) < self._batch:
+                    break
+        except (redis.RedisError, psycopg.OperationalError) as error:
+            metrics.CACHE_SYNC_FAILURES.inc()
+            log.warning("cache sync failed; the marks wait: %s", error)
+        metrics.CACHE_DOCUMENTS.inc(copied)
+        return copied
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()

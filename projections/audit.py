@@ -1,0 +1,112 @@
+"""The audit log: every event with who, when, where from, and the before and after of each
+field it changed (personal values masked)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from projections import profile
+from projections.envelope import Envelope
+from projections.jsonb import dumps
+from projections.per_agent import fold
+
+AUDITED = (*profile.ATTRIBUTES, "manager_id", "status")
+"""Fields whose before and after are recorded; licenses are recorded one by one."""
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS audit_log (
+    position bigint PRIMARY KEY,
+    agent_id uuid NOT NULL,
+    agent_version integer NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    type text NOT NULL,
+    actor text NOT NULL,
+    source text NOT NULL,
+    correlation_id text NOT NULL,
+    reason text,
+    changes jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_agent ON audit_log (agent_id, occurred_at, position);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audited event."""
+
+    position: int
+    agent_version: int
+    occurred_at: datetime
+    type: str
+    actor: str
+    source: str
+    correlation_id: str
+    reason: str | None
+    changes: list[dict[str, Any]]
+
+
+def changes(before: profile.Document | None, after: profile.Document) -> list[dict[str, Any]]:
+    """Each audited field whose value differs, with both values (None before onboarding)."""
+    old = before or {}
+    found = [{"field": f, "before": old.get(f), "after": after.get(f)}
+             for f in AUDITED if old.get(f) != after.get(f)]
+    old_licenses, new_licenses = old.get("licenses", {}), after["licenses"]
+    found += [{"field": f"licenses.{n}", "before": old_licenses.get(n),
+               "after": new_licenses.get(n)}
+              for n in sorted(old_licenses.keys() | new_licenses.keys())
+              if old_licenses.get(n) != new_licenses.get(n)]
+    return found
+
+
+class AuditLogProjection:
+    """The audit log in PostgreSQL (`audit_log`), with the profiles it diffs (`audit_state`)."""
+
+    name = "audit_log"
+    state = profile.DocumentTable("audit_state")
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the log and state tables when missing."""
+        self.state.create(conn)
+        conn.execute(_DDL)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Fold the batch into the state; write one entry per applied event."""
+        docs = self.state.load(cur, list({env.agent_id for env in envelopes}))
+        steps = fold(docs, envelopes, profile.evolve, profile.version)
+        if not steps:
+            return
+        self.state.save(cur, docs, {step.env.agent_id for step in steps})
+        cur.executemany(
+            "INSERT INTO audit_log VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [(s.env.position, s.env.agent_id, s.env.agent_version, s.env.occurred_at,
+              s.env.type, s.env.actor, s.env.source, s.env.correlation_id,
+              s.env.payload.get("reason"), Jsonb(changes(s.before, s.after), dumps=dumps))
+             for s in steps],
+        )
+
+
+def entries(cur: psycopg.Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
+            actor: str | None, after: tuple[datetime, int] | None,
+            limit: int) -> list[AuditEntry]:
+    """The agent's audit entries, oldest first, filtered, after the cursor `after`."""
+    cur.execute(
+        "SELECT position, agent_version, occurred_at, type, actor, source, correlation_id, "
+        "reason, changes FROM audit_log WHERE agent_id = %(a)s "
+        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
+        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
+        "AND (%(actor)s::text IS NULL OR actor = %(actor)s) "
+        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, position) > (%(at)s, %(p)s)) "
+        "ORDER BY occurred_at, position LIMIT %(limit)s",
+        {"a": agent_id, "since": since, "until": until, "actor": actor,
+         "at": after[0] if after else None, "p": after[1] if after else None,
+         "limit": limit},
+    )
+    return [AuditEntry(*row) for row in cur.fetchall()]

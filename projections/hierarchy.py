@@ -1,0 +1,192 @@
+"""The hierarchy: who reports to whom, with each agent's materialised path from the root.
+
+Each agent's `manager_id` follows its own events; its `path` (root first, ending with itself) is
+derived. Whenever a link changes, the paths of the agent and its whole subtree are recomputed
+from the links, so the paths are right once the links are, whatever order the partitions of
+different agents were applied in. Every row whose chain changed is marked for Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from projections import cache
+from projections.envelope import Envelope
+from projections.per_agent import check_next
+from projections.profile import CLEARS_MANAGER, STATUS_AFTER
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS hierarchy (
+    agent_id uuid PRIMARY KEY,
+    manager_id uuid,
+    path uuid[] NOT NULL,
+    depth integer NOT NULL,
+    agent_code text NOT NULL,
+    name text NOT NULL,
+    status text NOT NULL,
+    version integer NOT NULL,
+    revision bigint NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_code);
+CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path);
+"""
+
+_RELINK = """
+WITH RECURSIVE up(agent_id, manager_id, trail) AS (
+    SELECT agent_id, manager_id, ARRAY[agent_id] FROM hierarchy WHERE agent_id = %(x)s
+  UNION ALL
+    SELECT h.agent_id, h.manager_id, h.agent_id || up.trail
+    FROM hierarchy h JOIN up ON h.agent_id = up.manager_id
+    WHERE h.agent_id <> ALL(up.trail)
+),
+top AS (SELECT trail FROM up ORDER BY cardinality(trail) DESC LIMIT 1),
+down(agent_id, path) AS (
+    SELECT %(x)s::uuid, (SELECT trail FROM top)
+  UNION ALL
+    SELECT h.agent_id, down.path || h.agent_id
+    FROM hierarchy h JOIN down ON h.manager_id = down.agent_id
+    WHERE h.agent_id <> ALL(down.path)
+)
+UPDATE hierarchy h SET path = down.path, depth = cardinality(down.path) - 1,
+    revision = h.revision + 1
+FROM down WHERE h.agent_id = down.agent_id AND h.path IS DISTINCT FROM down.path
+RETURNING h.agent_id
+"""
+
+_RENAMED = """
+UPDATE hierarchy SET revision = revision + 1
+WHERE path @> ARRAY[%(x)s]::uuid[] AND agent_id <> %(x)s RETURNING agent_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One agent as the hierarchy shows it."""
+
+    agent_id: UUID
+    manager_id: UUID | None
+    agent_code: str
+    name: str
+    status: str
+    depth: int
+    path: list[UUID]
+
+
+_NODE = "agent_id, manager_id, agent_code, name, status, depth, path"
+
+
+def _name(p: dict[str, Any]) -> str:
+    return f"{p['first_name']} {p['last_name']}"
+
+
+class HierarchyProjection:
+    """The hierarchy in PostgreSQL (`hierarchy`, GIN-indexed paths)."""
+
+    name = "hierarchy"
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table, its indexes and the cache-mark table when missing."""
+        conn.execute(_DDL)
+        cache.create(conn)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Apply each event in turn; re-derive paths wherever a link changed."""
+        ids = list({e.agent_id for e in envelopes})
+        cur.execute("SELECT agent_id, version, name FROM hierarchy WHERE agent_id = ANY(%s)",
+                    (ids,))
+        known: dict[UUID, tuple[int, str]] = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+        for env in envelopes:
+            held = known.get(env.agent_id)
+            if held is not None and env.agent_version <= held[0]:
+                continue
+            check_next(None if held is None else held[0], env)
+            known[env.agent_id] = (env.agent_version,
+                                   self._apply(cur, env, held[1] if held else ""))
+
+    def _apply(self, cur: psycopg.Cursor, env: Envelope, name: str) -> str:
+        """Apply `env` to the agent called `name`; its name afterwards."""
+        p, x = env.payload, env.agent_id
+        sets: dict[str, Any] = {}
+        relink = False
+        if env.type == "Onboarded":
+            cur.execute("INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, "
+                        "name, status, version) VALUES (%s, %s, %s, 0, %s, %s, %s, %s)",
+                        (x, p.get("manager_id"), [x], p["agent_code"], _name(p),
+                         "PENDING_APPROVAL", env.agent_version))
+            self._relink(cur, x, always=True)
+            return _name(p)
+        if env.type in STATUS_AFTER:
+            sets["status"] = STATUS_AFTER[env.type].value
+            if env.type in CLEARS_MANAGER:
+                sets["manager_id"], relink = None, True
+        elif env.type == "ManagerChanged":
+            sets["manager_id"], relink = p.get("manager_id"), True
+        elif env.type == "ProfileUpdated" and {"first_name", "last_name"} & p["changes"].keys():
+            first, _, last = name.partition(" ")
+            sets["name"] = _name({"first_name": p["changes"].get("first_name", first),
+                                  "last_name": p["changes"].get("last_name", last)})
+        assignments = ", ".join(f"{column} = %({column})s" for column in sets)
+        cur.execute(f"UPDATE hierarchy SET {assignments}{', ' if sets else ''}"  # noqa: S608
+                    "version = %(version)s WHERE agent_id = %(x)s",
+                    {**sets, "version": env.agent_version, "x": x})
+        if relink:
+            self._relink(cur, x, always=False)
+        if "name" in sets:
+            cur.execute(_RENAMED, {"x": x})
+            cache.mark(cur, [cache.chain_key(r[0]) for r in cur.fetchall()])
+        return str(sets.get("name", name))
+
+    @staticmethod
+    def _relink(cur: psycopg.Cursor, x: UUID, always: bool) -> None:
+        cur.execute(_RELINK, {"x": x})
+        moved = {r[0] for r in cur.fetchall()} | ({x} if always else set())
+        cache.mark(cur, [cache.chain_key(m) for m in moved])
+
+
+def node(cur: psycopg.Cursor, agent_id: UUID) -> Node | None:
+    """The hierarchy row of `agent_id`, or None."""
+    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE agent_id = %s", (agent_id,))  # noqa: S608
+    row = cur.fetchone()
+    return Node(*row) if row else None
+
+
+def chain(cur: psycopg.Cursor, agent_id: UUID) -> tuple[int, list[dict[str, Any]]] | None:
+    """The managers above `agent_id`, root first, and the revision they reflect; None when the
+    agent is unknown."""
+    cur.execute(
+        "SELECT h.revision, m.agent_id, m.agent_code, m.name, m.depth FROM hierarchy h "
+        "LEFT JOIN hierarchy m ON m.agent_id = ANY(h.path) AND m.agent_id <> h.agent_id "
+        "WHERE h.agent_id = %s ORDER BY array_position(h.path, m.agent_id)", (agent_id,))
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    return rows[0][0], [{"agent_id": str(r[1]), "agent_code": r[2], "name": r[3]}
+                        for r in rows if r[1] is not None]
+
+
+def reports(cur: psycopg.Cursor, agent_id: UUID, limit: int) -> list[Node]:
+    """The agents reporting directly to `agent_id`, by code."""
+    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE manager_id = %s "  # noqa: S608
+                "ORDER BY agent_code LIMIT %s", (agent_id, limit))
+    return [Node(*row) for row in cur.fetchall()]
+
+
+def subtree_size(cur: psycopg.Cursor, agent_id: UUID) -> int:
+    """How many agents sit below `agent_id`, at any depth."""
+    cur.execute("SELECT count(*) - 1 FROM hierarchy WHERE path @> ARRAY[%s]::uuid[]",
+                (agent_id,))
+    row = cur.fetchone()
+    return max(0, int(row[0])) if row else 0
+
+
+def subtree(cur: psycopg.Cursor, root: Node, max_depth: int, limit: int) -> list[Node]:
+    """The agents below `root` down to `max_depth` levels, at most `limit`, shallowest first."""
+    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE path @> ARRAY[%s]::uuid[] "  # noqa: S608
+                "AND depth > %s AND depth <= %s ORDER BY depth, agent_code LIMIT %s",
+                (root.agent_id, root.depth, root.depth + max_depth, limit))
+    return [Node(*row) for row in cur.fetchall()]

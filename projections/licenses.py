@@ -1,0 +1,36 @@
+"""A table of licenses by number, kept beside a per-agent model for date-range queries."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+
+class LicenseTable:
+    """Each agent's licenses as rows of `table`, replaced whenever the agent's licenses change."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table and its expiry index when missing."""
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (number text PRIMARY KEY, "
+                     "agent_id uuid NOT NULL, license_type text NOT NULL, "
+                     "expires_on date NOT NULL, revoked_on date)")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_expiry ON {self.table} "
+                     "(expires_on) WHERE revoked_on IS NULL")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_agent ON {self.table} (agent_id)")
+
+    def replace(self, cur: psycopg.Cursor, licenses: dict[UUID, dict[str, dict[str, Any]]]) -> None:
+        """Make the rows of each agent in `licenses` match its licenses (number → fields)."""
+        if not licenses:
+            return
+        cur.execute(f"DELETE FROM {self.table} WHERE agent_id = ANY(%s)",  # noqa: S608
+                    (list(licenses),))
+        cur.executemany(
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+            [(number, agent_id, lic["license_type"], lic["expires_on"], lic.get("revoked_on"))
+             for agent_id, held in licenses.items() for number, lic in held.items()],
+        )

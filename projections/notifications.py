@@ -1,0 +1,91 @@
+"""Notifications: notices raised by events that someone should act on or know about."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import psycopg
+
+from projections.envelope import Envelope
+from projections.wording import line
+
+KINDS = {
+    "Onboarded": "approval_waiting",
+    "ReinstatementRequested": "reinstatement_waiting",
+    "Approved": "status_changed",
+    "Rejected": "status_changed",
+    "Suspended": "status_changed",
+    "Resumed": "status_changed",
+    "Terminated": "status_changed",
+    "ReinstatementApproved": "status_changed",
+    "ReinstatementRejected": "status_changed",
+    "LicenseRevoked": "license_revoked",
+}
+"""The kind of notice each event raises; other events raise none."""
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS notifications (
+    position bigint PRIMARY KEY,
+    agent_id uuid NOT NULL,
+    type text NOT NULL,
+    event_type text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    actor text NOT NULL,
+    message text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_time ON notifications (occurred_at, position);
+CREATE INDEX IF NOT EXISTS notifications_agent ON notifications (agent_id, occurred_at);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification."""
+
+    position: int
+    agent_id: UUID
+    type: str
+    event_type: str
+    occurred_at: datetime
+    actor: str
+    message: str
+
+
+class NotificationsProjection:
+    """Notices in PostgreSQL (`notifications`), one per noteworthy event."""
+
+    name = "notifications"
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table when missing."""
+        conn.execute(_DDL)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Insert a notice for each noteworthy event; a redelivered one changes nothing."""
+        cur.executemany(
+            "INSERT INTO notifications VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(e.position, e.agent_id, KINDS[e.type], e.type, e.occurred_at, e.actor, line(e))
+             for e in envelopes if e.type in KINDS],
+        )
+
+
+def notices(cur: psycopg.Cursor, agent_id: UUID | None, kind: str | None,
+            since: datetime | None, until: datetime | None, before: tuple[datetime, int] | None,
+            limit: int) -> list[Notice]:
+    """Notices newest first, filtered, after the cursor `before`."""
+    cur.execute(
+        "SELECT position, agent_id, type, event_type, occurred_at, actor, message "
+        "FROM notifications WHERE (%(a)s::uuid IS NULL OR agent_id = %(a)s) "
+        "AND (%(kind)s::text IS NULL OR type = %(kind)s) "
+        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
+        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
+        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, position) < (%(at)s, %(p)s)) "
+        "ORDER BY occurred_at DESC, position DESC LIMIT %(limit)s",
+        {"a": agent_id, "kind": kind, "since": since, "until": until,
+         "at": before[0] if before else None, "p": before[1] if before else None,
+         "limit": limit},
+    )
+    return [Notice(*row) for row in cur.fetchall()]

@@ -1,0 +1,168 @@
+"""The agent profile: everything about one agent in one JSON document.
+
+`evolve` is the whole logic and pure. The document lives in PostgreSQL (`agent_profile`) and is
+copied to Redis by the cache sync; the read API adds the manager chain from the hierarchy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from domain.values import AgentStatus
+from projections import cache
+from projections.envelope import Envelope
+from projections.jsonb import dumps
+from projections.per_agent import check_next, fold
+
+Document = dict[str, Any]
+"""A profile as JSON: attributes (personal values masked), licenses, status history, reports."""
+
+STATUS_AFTER = {
+    "Approved": AgentStatus.ACTIVE,
+    "Rejected": AgentStatus.REJECTED,
+    "Suspended": AgentStatus.SUSPENDED,
+    "Resumed": AgentStatus.ACTIVE,
+    "Terminated": AgentStatus.TERMINATED,
+    "ReinstatementRequested": AgentStatus.REINSTATEMENT_PENDING,
+    "ReinstatementApproved": AgentStatus.ACTIVE,
+    "ReinstatementRejected": AgentStatus.TERMINATED,
+}
+"""The status each status event leads to."""
+
+CLEARS_MANAGER = frozenset({"Rejected", "Terminated"})
+"""Events after which the agent reports to nobody."""
+
+ATTRIBUTES = ("agent_code", "first_name", "last_name", "agent_type", "office_code", "region",
+               "email", "phone", "pan", "aadhaar", "bank_account", "date_of_joining")
+"""The agent's own fields in a profile (personal ones masked)."""
+
+
+def _onboarded(env: Envelope) -> Document:
+    p = env.payload
+    return {
+        "agent_id": str(env.agent_id),
+        **{name: p.get(name) for name in ATTRIBUTES},
+        "manager_id": p.get("manager_id"),
+        "status": AgentStatus.PENDING_APPROVAL.value,
+        "licenses": {},
+        "status_history": [_status_entry(env, AgentStatus.PENDING_APPROVAL)],
+        "reports": [],
+        "onboarded_at": env.occurred_at.isoformat(),
+    }
+
+
+def _status_entry(env: Envelope, status: AgentStatus) -> dict[str, Any]:
+    return {"status": status.value, "at": env.occurred_at.isoformat(), "actor": env.actor,
+            "event": env.type, "reason": env.payload.get("reason"),
+            "reason_code": env.payload.get("reason_code")}
+
+
+def _licensed(doc: Document, number: str, **changes: Any) -> None:
+    doc["licenses"] = {**doc["licenses"], number: {**doc["licenses"][number], **changes}}
+
+
+def _change(doc: Document, env: Envelope) -> None:
+    p = env.payload
+    if env.type in STATUS_AFTER:
+        status = STATUS_AFTER[env.type]
+        doc["status"] = status.value
+        doc["status_history"] = [*doc["status_history"], _status_entry(env, status)]
+        if env.type in CLEARS_MANAGER:
+            doc["manager_id"] = None
+    elif env.type == "ProfileUpdated":
+        doc.update({k: v for k, v in p["changes"].items() if k in ATTRIBUTES})
+    elif env.type == "LicenseAdded":
+        lic = dict(p["license"])
+        doc["licenses"] = {**doc["licenses"], lic.pop("number"): lic}
+    elif env.type == "LicenseRenewed":
+        _licensed(doc, p["number"], expires_on=p["expires_on"])
+    elif env.type == "LicenseRevoked":
+        _licensed(doc, p["number"], revoked_on=p["revoked_on"])
+    elif env.type == "ManagerChanged":
+        doc["manager_id"] = p.get("manager_id")
+    elif env.type == "ReportAssigned":
+        doc["reports"] = [*doc["reports"], p["report_id"]]
+    elif env.type == "ReportReleased":
+        doc["reports"] = [r for r in doc["reports"] if r != p["report_id"]]
+    else:
+        raise ValueError(f"the profile does not know event type {env.type!r}")
+
+
+def evolve(doc: Document | None, env: Envelope) -> Document:
+    """The profile after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
+    check_next(None if doc is None else doc["version"], env)
+    if doc is None:
+        after = _onboarded(env)
+    else:
+        after = dict(doc)
+        _change(after, env)
+    after.update(version=env.agent_version, position=env.position,
+                 updated_at=env.occurred_at.isoformat())
+    return after
+
+
+def version(doc: Document) -> int:
+    """The agent version a profile reflects."""
+    return int(doc["version"])
+
+
+class DocumentTable:
+    """A table of one JSON document per agent, versioned by the agent's version."""
+
+    def __init__(self, table: str, columns: dict[str, str] | None = None) -> None:
+        self.table = table
+        self.columns = columns or {}
+        """Extra columns (name → definition), such as values generated from the document."""
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table when missing."""
+        extra = "".join(f", {name} {spec}" for name, spec in self.columns.items())
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (agent_id uuid PRIMARY KEY, "
+                     "version integer NOT NULL, position bigint NOT NULL, "
+                     f"document jsonb NOT NULL{extra})")
+
+    def load(self, cur: psycopg.Cursor, ids: list[UUID]) -> dict[UUID, Document]:
+        """The documents of `ids` that exist."""
+        cur.execute(f"SELECT agent_id, document FROM {self.table} "  # noqa: S608
+                    "WHERE agent_id = ANY(%s)", (ids,))
+        return {row[0]: row[1] for row in cur.fetchall()}
+
+    def save(self, cur: psycopg.Cursor, docs: dict[UUID, Document], ids: set[UUID]) -> None:
+        """Write the documents of `ids`."""
+        cur.executemany(
+            f"INSERT INTO {self.table} (agent_id, version, position, document) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (agent_id) DO UPDATE SET "
+            "version = EXCLUDED.version, position = EXCLUDED.position, "
+            "document = EXCLUDED.document",
+            [(i, docs[i]["version"], docs[i]["position"], Jsonb(docs[i], dumps=dumps))
+             for i in ids])
+
+
+class AgentProfileProjection:
+    """Profiles in PostgreSQL (`agent_profile`), each change marked for the Redis copy."""
+
+    name = "agent_profile"
+    table = DocumentTable("agent_profile")
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the profile and cache-mark tables when missing."""
+        self.table.create(conn)
+        cache.create(conn)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Fold the batch into the touched profiles; write and mark each changed one once."""
+        docs = self.table.load(cur, list({env.agent_id for env in envelopes}))
+        changed = {step.env.agent_id for step in fold(docs, envelopes, evolve, version)}
+        if changed:
+            self.table.save(cur, docs, changed)
+            cache.mark(cur, [cache.profile_key(i) for i in changed])
+
+
+def profile(cur: psycopg.Cursor, agent_id: UUID) -> Document | None:
+    """The stored profile of `agent_id`, or None."""
+    return AgentProfileProjection.table.load(cur, [agent_id]).get(agent_id)

@@ -1,0 +1,84 @@
+"""The timeline: every event of an agent as a dated, human-readable entry, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from projections.envelope import Envelope
+from projections.jsonb import dumps
+from projections.wording import line
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS timeline (
+    agent_id uuid NOT NULL,
+    agent_version integer NOT NULL,
+    position bigint NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    type text NOT NULL,
+    actor text NOT NULL,
+    source text NOT NULL,
+    summary text NOT NULL,
+    details jsonb NOT NULL,
+    PRIMARY KEY (agent_id, agent_version)
+);
+CREATE INDEX IF NOT EXISTS timeline_agent_time ON timeline (agent_id, occurred_at, agent_version);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One timeline entry."""
+
+    agent_version: int
+    position: int
+    occurred_at: datetime
+    type: str
+    actor: str
+    source: str
+    summary: str
+    details: dict[str, Any]
+
+
+class TimelineProjection:
+    """Timeline entries in PostgreSQL (`timeline`); an entry is written once per event."""
+
+    name = "timeline"
+
+    def create(self, conn: psycopg.Connection) -> None:
+        """Create the table when missing."""
+        conn.execute(_DDL)
+
+    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+        """Insert one entry per event; a redelivered event changes nothing."""
+        cur.executemany(
+            "INSERT INTO timeline VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [(e.agent_id, e.agent_version, e.position, e.occurred_at, e.type, e.actor, e.source,
+              line(e), Jsonb(e.payload, dumps=dumps)) for e in envelopes],
+        )
+
+
+def entries(cur: psycopg.Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
+            types: Sequence[str] | None, before: tuple[datetime, int] | None,
+            limit: int) -> list[Entry]:
+    """The agent's entries, newest first, filtered, after the cursor `before`."""
+    cur.execute(
+        "SELECT agent_version, position, occurred_at, type, actor, source, summary, details "
+        "FROM timeline WHERE agent_id = %(a)s "
+        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
+        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
+        "AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s)) "
+        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, agent_version) < (%(at)s, %(v)s)) "
+        "ORDER BY occurred_at DESC, agent_version DESC LIMIT %(limit)s",
+        {"a": agent_id, "since": since, "until": until, "types": list(types) if types else None,
+         "at": before[0] if before else None, "v": before[1] if before else None,
+         "limit": limit},
+    )
+    return [Entry(*row) for row in cur.fetchall()]
