@@ -61,6 +61,18 @@ def writeapi(
 
 
 @cli.command()
+def readapi(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the read API."""
+    _settings()
+    uvicorn.run("roster.wiring:read_api_from_env", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False)
+
+
+@cli.command()
 def token(
     sub: Annotated[str, typer.Option(help="Who the token names: the actor on events.")],
     role: Annotated[Role, typer.Option(help="The caller's role.")],

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import FastAPI
+from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
+from projections.redis_cache import DocumentCache
+from readapi.app import create_app as create_read_app
+from readapi.config import ReadApiConfig
+from readapi.store import ReadStore
 from roster import logs
 from roster.settings import Settings
 from writeapi.app import create_app
@@ -32,3 +38,27 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         max_body_bytes=settings.max_body_bytes,
     )
     return create_app(service or agent_service(settings), config)
+
+
+def read_api_from_env() -> FastAPI:
+    """The read API from the environment's settings, with JSON logs: uvicorn's factory."""
+    settings = Settings()
+    logs.configure(settings.log_level)
+    return read_api(settings)
+
+
+def read_api(settings: Settings) -> FastAPI:
+    """The read API over the read models and Redis documents the settings name."""
+    config = ReadApiConfig(
+        jwt_secret=settings.jwt_secret.get_secret_value(),
+        source=settings.kafka_topic,
+        partitions=settings.kafka_partitions,
+        wait_seconds=settings.read_wait_seconds,
+    )
+    pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
+                          max_size=settings.postgres_pool_size + settings.postgres_max_overflow,
+                          kwargs={"autocommit": True}, open=True)
+    cache = DocumentCache(redis.Redis.from_url(settings.redis_url, socket_timeout=1,
+                                               socket_connect_timeout=1),
+                          settings.redis_prefix)
+    return create_read_app(ReadStore(pool, cache, config))

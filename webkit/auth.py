@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import jwt
+from fastapi import Depends, Request
 
 ISSUER = "roster"
 
@@ -56,3 +58,18 @@ def authenticate(secret: str, authorization: str | None) -> Principal:
         return Principal(str(claims["sub"]), Role(str(claims.get("role"))))
     except (jwt.InvalidTokenError, ValueError) as error:
         raise NotAuthenticated(f"the bearer token is not valid: {error}") from None
+
+
+def caller(*roles: Role) -> Any:
+    """A FastAPI dependency giving the authenticated caller (verified with the app's
+    `state.jwt_secret`), refused unless it holds one of `roles`."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Principal:
+        who = authenticate(request.app.state.jwt_secret, request.headers.get("authorization"))
+        if who.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise NotAllowed(f"role {who.role.value} may not do this; needs one of: {names}")
+        return who
+
+    return Depends(dependency)

@@ -20,6 +20,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     )
     app.state.service = service
     app.state.config = config
+    app.state.jwt_secret = config.jwt_secret
     app.state.metrics = Metrics()
     problems.install(app)
     for router in (agents.router, webhooks.router, ops.router):

@@ -10,7 +10,7 @@ from fastapi import Depends
 from fastapi import Request as HttpRequest
 
 from commands.service import AgentService, Request
-from webkit.auth import NotAllowed, Principal, Role, authenticate
+from webkit.auth import Principal, Role, caller
 from webkit.observability import correlation_id
 from webkit.problems import Problem
 from writeapi.config import WriteApiConfig
@@ -34,21 +34,6 @@ async def _config(request: HttpRequest) -> WriteApiConfig:
 
 Service = Annotated[AgentService, Depends(_service)]
 Config = Annotated[WriteApiConfig, Depends(_config)]
-
-
-def caller(*roles: Role) -> Any:
-    """A dependency giving the authenticated caller, refused unless it holds one of `roles`."""
-    allowed = frozenset(roles)
-
-    async def dependency(request: HttpRequest) -> Principal:
-        config: WriteApiConfig = request.app.state.config
-        who = authenticate(config.jwt_secret, request.headers.get("authorization"))
-        if who.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise NotAllowed(f"role {who.role.value} may not do this; needs one of: {names}")
-        return who
-
-    return Depends(dependency)
 
 
 def _expected_version(header: str | None) -> int | None:

@@ -1,0 +1,50 @@
+"""Builds the read API around a read store."""
+
+from __future__ import annotations
+
+import psycopg
+import psycopg_pool
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from readapi.routes import activity, agents, hierarchy, ops, overview
+from readapi.store import ReadStore
+from webkit import problems
+from webkit.observability import Metrics, Observe
+from webkit.problems import problem
+
+MAX_BODY_BYTES = 16 * 1024
+"""Reads carry no body worth the name."""
+
+
+async def _missing(_: Request, exc: Exception) -> Response:
+    return problem(503, "read_model_missing",
+                   "a read model has not been created yet; start the consumers")
+
+
+async def _unavailable(_: Request, exc: Exception) -> Response:
+    return problem(503, "read_store_unavailable",
+                   "the read models' database does not answer; retry shortly")
+
+
+def create_app(store: ReadStore) -> FastAPI:
+    """The read API over `store`."""
+    app = FastAPI(
+        title="roster read API",
+        version="1",
+        description="Queries over the read models. Every answer names, in `X-Read-Position`, "
+                    "the log position it reflects; `min_position` waits for a write to show. "
+                    "Errors are RFC 9457 problems.",
+    )
+    app.state.store = store
+    app.state.jwt_secret = store.config.jwt_secret
+    app.state.metrics = Metrics()
+    problems.install(app)
+    app.add_exception_handler(psycopg.errors.UndefinedTable, _missing)
+    app.add_exception_handler(psycopg.OperationalError, _unavailable)
+    app.add_exception_handler(psycopg_pool.PoolTimeout, _unavailable)
+    for router in (agents.router, hierarchy.router, activity.router, overview.router,
+                   ops.router):
+        app.include_router(router)
+    app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
+    return app

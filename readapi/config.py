@@ -1,0 +1,18 @@
+"""What the read API needs to know, filled in by the wiring from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReadApiConfig:
+    """Secrets, the tracking source the read models are fed from, and waiting bounds."""
+
+    jwt_secret: str
+    source: str
+    """The tracking source of the consumers: the Kafka topic, or `log`."""
+    partitions: int
+    """How many partitions the source has (1 for the log)."""
+    wait_seconds: float = 5.0
+    """The longest a read waits for `min_position`."""

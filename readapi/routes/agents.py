@@ -1,0 +1,68 @@
+"""Agents: search over the summary, and the complete profile in one read."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from projections import cache, search
+from projections.lookups import AgentStatus, AgentType, Region
+from readapi import cursors
+from readapi.deps import Cursor, Limit, MinPosition, Store, Viewer
+from readapi.responses import answer, page
+from webkit.problems import Problem
+
+router = APIRouter(prefix="/v1/agents", tags=["agents"])
+
+SEARCH = ("agent_summary",)
+PROFILE = ("agent_profile", "hierarchy")
+
+
+@router.get("")
+def search_agents(
+    store: Store, _: Viewer,
+    q: Annotated[str | None, Query(min_length=1, max_length=100,
+                                   description="Part of a name or code; typos tolerated.")]
+    = None,
+    status: AgentStatus | None = None,
+    agent_type: AgentType | None = None,
+    office_code: Annotated[str | None, Query(max_length=10)] = None,
+    region: Region | None = None,
+    manager_id: UUID | None = None,
+    license_expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    sort: search.Sort = search.Sort.AGENT_CODE,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+    min_position: MinPosition = None,
+) -> Response:
+    """Agents matching every given filter, a page at a time in a stable order."""
+    position = store.wait(SEARCH, min_position)
+    filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
+                             license_expiring_within_days)
+    after = cursors.decode(cursor, search.key_length(sort))
+    with store.cursor() as cur:
+        rows = search.search(cur, filters, sort, after, limit + 1, date.today())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = cursors.encode(search.key_of(rows[-1], sort)) if more else None
+    return page(list(rows), next_cursor, position)
+
+
+@router.get("/{agent_id}")
+def get_profile(agent_id: UUID, store: Store, _: Viewer,
+                min_position: MinPosition = None) -> Response:
+    """Attributes, licenses, status history, manager chain and direct reports of one agent."""
+    position = store.wait(PROFILE, min_position)
+    profile, chain = store.documents([cache.profile_key(agent_id), cache.chain_key(agent_id)],
+                                     fresh=min_position is not None)
+    if profile is None:
+        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+    version, document = profile
+    body = {**document, "manager_chain": chain[1] if chain else [],
+            "direct_reports": document["reports"]}
+    del body["reports"]
+    return answer(body, position, etag=f'"{version}"')

@@ -1,0 +1,66 @@
+"""The hierarchy around an agent: chain to the root, direct reports, and the subtree."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from projections import cache, hierarchy
+from readapi.deps import MinPosition, Store, Viewer
+from readapi.responses import answer
+from webkit.problems import Problem
+
+router = APIRouter(prefix="/v1/agents", tags=["hierarchy"])
+
+HIERARCHY = (hierarchy.HierarchyProjection.name,)
+MAX_REPORTS = 500
+MAX_SUBTREE = 10_000
+
+
+def _node(n: hierarchy.Node) -> dict[str, Any]:
+    return {"agent_id": n.agent_id, "agent_code": n.agent_code, "name": n.name,
+            "status": n.status, "depth": n.depth}
+
+
+@router.get("/{agent_id}/hierarchy")
+def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
+                  min_position: MinPosition = None) -> Response:
+    """The managers above the agent (root first), its direct reports and its subtree size."""
+    position = store.wait(HIERARCHY, min_position)
+    (chain,) = store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
+    if chain is None:
+        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+    with store.cursor() as cur:
+        reports = hierarchy.reports(cur, agent_id, MAX_REPORTS)
+        size = hierarchy.subtree_size(cur, agent_id)
+    return answer({"agent_id": agent_id, "chain": chain[1],
+                   "direct_reports": [_node(r) for r in reports], "subtree_size": size},
+                  position)
+
+
+@router.get("/{agent_id}/subtree")
+def get_subtree(
+    agent_id: UUID, store: Store, _: Viewer,
+    max_depth: Annotated[int, Query(ge=1, le=20, description="Levels below the agent.")] = 3,
+    min_position: MinPosition = None,
+) -> Response:
+    """The agent and everyone below it, down to `max_depth` levels, as a nested tree."""
+    position = store.wait(HIERARCHY, min_position)
+    with store.cursor() as cur:
+        root = hierarchy.node(cur, agent_id)
+        if root is None:
+            raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+        below = hierarchy.subtree(cur, root, max_depth, MAX_SUBTREE + 1)
+    if len(below) > MAX_SUBTREE:
+        raise Problem(422, "subtree_too_large",
+                      f"more than {MAX_SUBTREE} agents within {max_depth} levels; "
+                      "ask for fewer levels")
+    tree = {root.agent_id: {**_node(root), "reports": []}}
+    for n in below:
+        tree[n.agent_id] = {**_node(n), "reports": []}
+        if n.manager_id in tree:
+            tree[n.manager_id]["reports"].append(tree[n.agent_id])
+    return answer(tree[root.agent_id], position)

@@ -1,0 +1,42 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import redis
+from fastapi import APIRouter
+from fastapi import Request as HttpRequest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from readapi.deps import Store
+from readapi.responses import answer
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health/live")
+def live() -> Response:
+    """The process is up."""
+    return answer({"status": "ok"}, 0)
+
+
+@router.get("/health/ready")
+def ready(store: Store) -> Response:
+    """PostgreSQL answers (503 otherwise); Redis is reported but only degrades the answer."""
+    with store.cursor() as cur:
+        cur.execute("SELECT 1")
+    redis_state = "absent"
+    if store.cache is not None:
+        try:
+            redis_state = "ok" if store.cache.ping() else "down"
+        except redis.RedisError:
+            redis_state = "down"
+    return answer({"status": "ok" if redis_state != "down" else "degraded",
+                   "postgres": "ok", "redis": redis_state}, 0)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(http: HttpRequest) -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(http.app.state.metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)

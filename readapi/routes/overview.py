@@ -1,0 +1,40 @@
+"""Overviews: the dashboard, and the lookup lists filters accept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from projections import cache, dashboard
+from projections.lookups import LOOKUPS
+from readapi.deps import MinPosition, Store, Viewer
+from readapi.responses import answer
+from webkit.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["overview"])
+
+
+@router.get("/dashboard")
+def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = None) -> Response:
+    """Counts by status, type and region; pending decisions; licenses expiring in 30 days;
+    onboardings per month over 12 months."""
+    position = store.wait((dashboard.DashboardProjection.name,), min_position)
+    (found,) = store.documents([cache.DASHBOARD], fresh=min_position is not None)
+    if found is not None and found[1]["as_of"] != date.today().isoformat():
+        (found,) = store.documents([cache.DASHBOARD], fresh=True)
+    if found is None:
+        raise Problem(503, "read_model_missing", "the dashboard has not been built yet")
+    return answer(found[1], position)
+
+
+@router.get("/lookups/{kind}")
+def get_lookup(kind: str, _: Viewer) -> Response:
+    """The values of one lookup: statuses, agent-types, license-types, regions,
+    termination-reasons or reinstatement-reasons."""
+    values = LOOKUPS.get(kind)
+    if values is None:
+        raise Problem(404, "lookup_not_found",
+                      f"no lookup {kind!r}; known: {', '.join(sorted(LOOKUPS))}")
+    return answer({"kind": kind, "values": [v.value for v in values]}, 0)
