@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from enum import StrEnum
 from functools import partial
 from typing import Annotated
 
@@ -17,20 +16,13 @@ from consumers.redrive import retry_parked
 from projections.catalog import PROJECTIONS
 from projections.projection import Projection
 from roster import health, logs, pipeline
-from roster.settings import Settings
+from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
 
 cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=True)
 dlq = typer.Typer(help="Events a projection refused, parked in order per agent.",
                   no_args_is_help=True)
 cli.add_typer(dlq, name="dlq")
-
-
-class Transport(StrEnum):
-    """Where `roster consume` reads events from."""
-
-    KAFKA = "kafka"
-    LOG = "log"
 
 
 def _stop_on_signals() -> threading.Event:
@@ -101,15 +93,15 @@ Names = Annotated[list[str] | None, typer.Option(
 @cli.command()
 def consume(
     projection: Names = None,
-    transport: Annotated[Transport, typer.Option(help="kafka, or the event log directly.")]
-    = Transport.KAFKA,
+    transport: Annotated[Transport | None, typer.Option(
+        help="kafka, or the event log directly; ROSTER_TRANSPORT when left out.")] = None,
     group: Annotated[str | None, typer.Option(help="Consumer group (Kafka).")] = None,
 ) -> None:
     """Apply events to projections until SIGTERM, exactly once."""
     settings = _settings()
     chosen = _chosen(projection)
     stop = _stop_on_signals()
-    if transport is Transport.LOG:
+    if (transport or settings.transport) is Transport.LOG:
         pipeline.in_process_feed(settings, chosen).run(stop)
         return
     name = group or (settings.consumer_group if not projection

@@ -22,6 +22,13 @@ class Store(StrEnum):
     POSTGRES = "postgres"
 
 
+class Transport(StrEnum):
+    """How events reach the consumers."""
+
+    KAFKA = "kafka"
+    LOG = "log"
+
+
 class Settings(BaseSettings):
     """Every setting, from `ROSTER_*` environment variables (or a `.env` file)."""
 
@@ -45,6 +52,7 @@ class Settings(BaseSettings):
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
 
+    transport: Transport = Transport.KAFKA
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_topic: str = "roster.agent-events"
     kafka_partitions: int = Field(default=6, ge=1)
@@ -85,6 +93,12 @@ class Settings(BaseSettings):
         return (f"host={self.postgres_host} port={self.postgres_port} "
                 f"user={self.postgres_user} dbname={self.postgres_db} "
                 f"password={self.postgres_password.get_secret_value()}")
+
+    def tracking_source(self) -> tuple[str, int]:
+        """Where the consumers' tracking marks come from, and its number of partitions."""
+        if self.transport is Transport.KAFKA:
+            return self.kafka_topic, self.kafka_partitions
+        return "log", 1
 
     def read_models_conninfo(self) -> str:
         """The connection string of the read models: the configured schema, then `public`

@@ -49,10 +49,11 @@ def read_api_from_env() -> FastAPI:
 
 def read_api(settings: Settings) -> FastAPI:
     """The read API over the read models and Redis documents the settings name."""
+    source, partitions = settings.tracking_source()
     config = ReadApiConfig(
         jwt_secret=settings.jwt_secret.get_secret_value(),
-        source=settings.kafka_topic,
-        partitions=settings.kafka_partitions,
+        source=source,
+        partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
     )
     pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
