@@ -41,10 +41,13 @@ class ReadStore:
             yield conn.cursor()
 
     def reached(self, projections: Sequence[str]) -> int:
-        """The position every one of `projections` has reached."""
+        """The position every one of `projections` has reached (0 before any consumer ran)."""
         with self.cursor() as cur:
-            return progress.reached(cur, projections, self.config.source,
-                                    self.config.partitions)
+            try:
+                return progress.reached(cur, projections, self.config.source,
+                                        self.config.partitions)
+            except psycopg.errors.UndefinedTable:
+                return 0
 
     def wait(self, projections: Sequence[str], position: int | None) -> int:
         """Wait until `projections` reach `position` (bounded); the position reached.

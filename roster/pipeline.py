@@ -54,10 +54,10 @@ def document_cache(settings: Settings) -> DocumentCache:
     return DocumentCache(client, settings.redis_prefix)
 
 
-def cache_sync(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], object]:
+def cache_sync(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
     """What to run after each poll: copy changed documents to Redis when `chosen` has any."""
     if not CACHED & {p.name for p in chosen}:
-        return lambda: None
+        return lambda: 0
     return CacheSync(settings.read_models_conninfo(), document_cache(settings)).sync
 
 

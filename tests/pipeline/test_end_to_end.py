@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from commands.service import AgentService
 from roster.settings import Settings
-from roster.wiring import write_api
+from roster.wiring import read_api, write_api
 from tests.builders import license_body, onboard_body
 from tests.pipeline.conftest import Roster
 from tests.pipeline.workload import Workload, expected_summary, summary_rows, wait_for
@@ -48,3 +48,33 @@ def test_write_api_to_summary_table_in_order(
     row = summary_rows(pipeline_settings)[UUID(agent_id)]
     assert (row.status, row.version, len(row.licenses)) == ("SUSPENDED", 5, 2)
     assert row.pan.startswith("XXXXX"), "only the masked PAN reaches a read model"
+
+
+def test_read_api_reads_its_own_writes_through_kafka(
+    pipeline_settings: Settings, pipeline_service: AgentService, roster: Roster
+) -> None:
+    settings = pipeline_settings.model_copy(update={"redis_prefix": pipeline_settings.kafka_topic,
+                                                    "read_wait_seconds": 30.0})
+    roster.start("relay")
+    roster.start("consume", ROSTER_REDIS_PREFIX=settings.redis_prefix)
+    writer = TestClient(write_api(settings, pipeline_service))
+    reader = TestClient(read_api(settings))
+    clerk, approver, viewer = (_headers(settings, r)
+                               for r in (Role.CLERK, Role.APPROVER, Role.VIEWER))
+    boss = writer.post("/v1/agents", json=onboard_body(), headers=clerk).json()["agent_id"]
+    writer.post(f"/v1/agents/{boss}/approve", headers=approver)
+    agent = writer.post("/v1/agents", json=onboard_body(manager_id=boss), headers=clerk).json()
+    approved = writer.post(f"/v1/agents/{agent['agent_id']}/approve", headers=approver).json()
+
+    read = reader.get(f"/v1/agents/{agent['agent_id']}", headers=viewer,
+                      params={"min_position": approved["position"]})
+    assert read.status_code == 200, read.text
+    assert read.json()["status"] == "ACTIVE"
+    assert [c["agent_id"] for c in read.json()["manager_chain"]] == [boss]
+    assert int(read.headers["X-Read-Position"]) >= approved["position"]
+    found = reader.get("/v1/agents", params={"manager_id": boss,
+                                             "min_position": approved["position"]},
+                       headers=viewer).json()["items"]
+    assert [a["agent_id"] for a in found] == [agent["agent_id"]]
+    assert wait_for(lambda: reader.get(f"/v1/agents/{agent['agent_id']}/timeline",
+                                       headers=viewer).json()["items"])

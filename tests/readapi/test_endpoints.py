@@ -8,22 +8,10 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from commands import models as cmd
-from commands.service import AgentService, Request
+from commands.service import AgentService
 from tests.builders import license_body, onboard_body
+from tests.readapi.agents import CLERK, onboard
 from tests.readapi.conftest import Models, items
-
-CLERK = Request.by("clerk-1", "corr-read")
-APPROVER = Request.by("approver-1", "corr-read")
-
-
-def onboard(write: AgentService, manager: UUID | None = None, **overrides: object) -> UUID:
-    """An approved agent (under `manager`)."""
-    body = onboard_body(**overrides)
-    if manager is not None:
-        body["manager_id"] = str(manager)
-    agent_id = write.onboard(cmd.OnboardAgent(**body), CLERK).agent_id
-    write.approve(agent_id, APPROVER)
-    return agent_id
 
 
 def test_an_onboarded_agent_shows_in_search_profile_timeline_and_hierarchy(
