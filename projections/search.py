@@ -90,18 +90,23 @@ def key_of(row: AgentSummary, sort: Sort) -> list[Any]:
 def search(cur: psycopg.Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
            limit: int, today: date) -> list[AgentSummary]:
     """Up to `limit` agents matching `filters` in `sort` order, after the key `after`."""
+    cur.execute(query(filters, sort, after, limit, today))
+    return [AgentSummary(*row) for row in cur.fetchall()]
+
+
+def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
+          today: date) -> sql.Composed:
+    """The SQL of `search`."""
     where = _conditions(filters, today)
     if after is not None:
         where.append(_after(sort, after))
-    query = sql.SQL("SELECT {} FROM agent_summary {} ORDER BY {} LIMIT {}").format(
+    return sql.SQL("SELECT {} FROM agent_summary {} ORDER BY {} LIMIT {}").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS),
         sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
         sql.SQL(", ").join(sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c))
                            for c, d in _KEYS[sort]),
         sql.Literal(limit),
     )
-    cur.execute(query)
-    return [AgentSummary(*row) for row in cur.fetchall()]
 
 
 def key_length(sort: Sort) -> int:
