@@ -102,6 +102,8 @@ def seed(settings: Settings, agents: int) -> list[list[UUID]]:
         levels.append(level)
         print(f"  seeded level {len(levels)}: {size} agents "
               f"({time.perf_counter() - started:.0f}s)", flush=True)
+    with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
+        conn.execute("ANALYZE")
     sync = CacheSync(settings.read_models_conninfo(), pipeline.document_cache(settings), 5000)
     print(f"  copied {sync.sync()} documents to Redis", flush=True)
     return levels

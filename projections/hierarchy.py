@@ -114,11 +114,7 @@ class HierarchyProjection:
         sets: dict[str, Any] = {}
         relink = False
         if env.type == "Onboarded":
-            cur.execute("INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, "
-                        "name, status, version) VALUES (%s, %s, %s, 0, %s, %s, %s, %s)",
-                        (x, p.get("manager_id"), [x], p["agent_code"], _name(p),
-                         "PENDING_APPROVAL", env.agent_version))
-            self._relink(cur, x, always=True)
+            self._onboarded(cur, env)
             return _name(p)
         if env.type in STATUS_AFTER:
             sets["status"] = STATUS_AFTER[env.type].value
@@ -140,6 +136,24 @@ class HierarchyProjection:
             cur.execute(_RENAMED, {"x": x})
             cache.mark(cur, [cache.chain_key(r[0]) for r in cur.fetchall()])
         return str(sets.get("name", name))
+
+    def _onboarded(self, cur: psycopg.Cursor, env: Envelope) -> None:
+        """Insert the agent below its manager's path; re-derive its subtree only when reports
+        of it were applied first (their partitions ran ahead)."""
+        p, x = env.payload, env.agent_id
+        cur.execute(
+            "INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, "
+            "version) SELECT %(x)s, %(m)s, path || %(x)s, cardinality(path), %(code)s, "
+            "%(name)s, 'PENDING_APPROVAL', %(v)s FROM (SELECT COALESCE((SELECT path FROM "
+            "hierarchy WHERE agent_id = %(m)s), '{}'::uuid[]) AS path) manager "
+            "RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)",
+            {"x": x, "m": p.get("manager_id"), "code": p["agent_code"], "name": _name(p),
+             "v": env.agent_version})
+        row = cur.fetchone()
+        if row and row[0]:
+            self._relink(cur, x, always=True)
+        else:
+            cache.mark(cur, [cache.chain_key(x)])
 
     @staticmethod
     def _relink(cur: psycopg.Cursor, x: UUID, always: bool) -> None:

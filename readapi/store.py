@@ -20,6 +20,8 @@ from webkit.problems import Problem
 
 log = logging.getLogger(__name__)
 
+REACHED_REUSE_SECONDS = 0.05
+"""How long a read of the reached position serves other requests."""
 REDIS_PAUSE_SECONDS = 1.0
 """After Redis fails, how long reads go straight to PostgreSQL before trying Redis again."""
 
@@ -33,6 +35,7 @@ class ReadStore:
         self.cache = cache
         self.config = config
         self._redis_back_at = 0.0
+        self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
 
     @contextmanager
     def cursor(self) -> Iterator[psycopg.Cursor]:
@@ -40,8 +43,19 @@ class ReadStore:
         with self.pool.connection() as conn:
             yield conn.cursor()
 
-    def reached(self, projections: Sequence[str]) -> int:
-        """The position every one of `projections` has reached (0 before any consumer ran)."""
+    def reached(self, projections: Sequence[str], fresh: bool = False) -> int:
+        """The position every one of `projections` has reached (0 before any consumer ran).
+        Positions only grow, so one read in the last `REACHED_REUSE_SECONDS` is reused unless
+        `fresh`: it may be a little low, never too high."""
+        key = tuple(projections)
+        at, known = self._reached.get(key, (0.0, 0))
+        if not fresh and time.monotonic() - at < REACHED_REUSE_SECONDS:
+            return known
+        found = self._read_reached(projections)
+        self._reached[key] = (time.monotonic(), found)
+        return found
+
+    def _read_reached(self, projections: Sequence[str]) -> int:
         with self.cursor() as cur:
             try:
                 return progress.reached(cur, projections, self.config.source,
@@ -55,12 +69,15 @@ class ReadStore:
         reached = self.reached(projections)
         if position is None or reached >= position:
             return reached
+        reached = self.reached(projections, fresh=True)
+        if reached >= position:
+            return reached
         deadline = time.monotonic() + self.config.wait_seconds
         pause = 0.01
         while time.monotonic() < deadline:
             time.sleep(pause)
             pause = min(0.2, pause * 2)
-            reached = self.reached(projections)
+            reached = self.reached(projections, fresh=True)
             if reached >= position:
                 return reached
         raise Problem(503, "position_not_reached",
