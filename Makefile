@@ -1,4 +1,4 @@
-.PHONY: run test unit property integration api pipeline lint services-up services-down bench
+.PHONY: run test unit property integration api readapi pipeline lint services-up services-down bench
 
 run:            ## start roster on the embedded default (SQLite)
 	scripts/run.sh
@@ -18,6 +18,9 @@ integration:    ## write-side guarantees on SQLite and real PostgreSQL
 api:            ## the write API over both stores
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/api
 
+readapi:        ## read models and the read API (real PostgreSQL and Redis)
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/readapi
+
 pipeline:       ## relay, Kafka and consumers, crash tests included (real PostgreSQL and Kafka)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/pipeline
 
@@ -30,6 +33,6 @@ services-up:
 services-down:
 	scripts/services.sh down
 
-bench:          ## write throughput and pipeline benchmarks (print tables)
+bench:          ## write throughput, pipeline and read latency benchmarks (print tables)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m bench.write_throughput \
-	  && .venv/bin/python -m bench.pipeline
+	  && .venv/bin/python -m bench.pipeline && .venv/bin/python -m bench.read_latency
