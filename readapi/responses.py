@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import orjson
 from starlette.responses import Response
 
 from readapi.deps import POSITION_HEADER
+
+T = TypeVar("T")
 
 
 def answer(body: Any, position: int, etag: str | None = None) -> Response:
@@ -19,6 +22,10 @@ def answer(body: Any, position: int, etag: str | None = None) -> Response:
                     media_type="application/json")
 
 
-def page(items: list[Any], next_cursor: str | None, position: int) -> Response:
-    """One page of `items` and the cursor of the next (None on the last page)."""
-    return answer({"items": items, "next_cursor": next_cursor}, position)
+def page(rows: Sequence[T], limit: int, cursor_after: Callable[[T], str],
+         position: int) -> Response:
+    """The first `limit` of `rows` (fetched one over, to know whether more follow) and the
+    cursor of the next page (None on the last)."""
+    shown = list(rows[:limit])
+    next_cursor = cursor_after(shown[-1]) if len(rows) > limit else None
+    return answer({"items": shown, "next_cursor": next_cursor}, position)

@@ -43,11 +43,8 @@ def get_timeline(
     with store.cursor() as cur:
         rows = timeline.entries(cur, agent_id, since, until, types, cursors.decode_at(cursor),
                                 limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if more else None
-    return page(list(rows), cursors.encode_at(last.occurred_at, last.agent_version)
-                if last else None, position)
+    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.agent_version),
+                position)
 
 
 @router.get("/agents/{agent_id}/audit")
@@ -62,11 +59,8 @@ def get_audit(
     with store.cursor() as cur:
         rows = audit.entries(cur, agent_id, since, until, actor, cursors.decode_at(cursor),
                              limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if more else None
-    return page(list(rows), cursors.encode_at(last.occurred_at, last.position)
-                if last else None, position)
+    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
+                position)
 
 
 @router.get("/notifications")
@@ -83,8 +77,5 @@ def get_notifications(
     with store.cursor() as cur:
         rows = notifications.notices(cur, agent_id, kind, since, until,
                                      cursors.decode_at(cursor), limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if more else None
-    return page(list(rows), cursors.encode_at(last.occurred_at, last.position)
-                if last else None, position)
+    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
+                position)

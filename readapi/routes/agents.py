@@ -46,10 +46,7 @@ def search_agents(
     after = cursors.decode(cursor, search.key_length(sort))
     with store.cursor() as cur:
         rows = search.search(cur, filters, sort, after, limit + 1, date.today())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = cursors.encode(search.key_of(rows[-1], sort)) if more else None
-    return page(list(rows), next_cursor, position)
+    return page(rows, limit, lambda r: cursors.encode(search.key_of(r, sort)), position)
 
 
 @router.get("/{agent_id}")
