@@ -1,7 +1,7 @@
 """The documents Redis holds, each built from PostgreSQL with the version it reflects.
 
 The cache sync builds marked documents here to refresh Redis; the read API builds them here
-too when Redis is down or lacks one.
+too when Redis is down or lacks one. One query per kind of document, however many keys.
 """
 
 from __future__ import annotations
@@ -12,24 +12,27 @@ from uuid import UUID
 
 import psycopg
 
-from projections import cache, dashboard, hierarchy, profile
+from projections import cache, dashboard, hierarchy
+from projections.profile import AgentProfileProjection
 from projections.redis_cache import Versioned
-
-
-def build(cur: psycopg.Cursor, key: str, today: date) -> Versioned | None:
-    """The document under `key` and its version, or None when there is none."""
-    kind, _, ident = key.partition(":")
-    if kind == cache.DASHBOARD:
-        return dashboard.dashboard(cur, today)
-    agent_id = UUID(ident)
-    if kind == cache.PROFILE:
-        doc = profile.profile(cur, agent_id)
-        return None if doc is None else (int(doc["version"]), doc)
-    if kind == cache.CHAIN:
-        return hierarchy.chain(cur, agent_id)
-    raise ValueError(f"no document kind {kind!r}")
 
 
 def build_many(cur: psycopg.Cursor, keys: Sequence[str], today: date) -> dict[str, Versioned]:
     """The documents under `keys` that exist."""
-    return {key: doc for key in keys if (doc := build(cur, key, today)) is not None}
+    ids: dict[str, list[UUID]] = {cache.PROFILE: [], cache.CHAIN: []}
+    built: dict[str, Versioned] = {}
+    for key in keys:
+        kind, _, ident = key.partition(":")
+        if kind == cache.DASHBOARD:
+            built[key] = dashboard.dashboard(cur, today)
+        elif kind in ids:
+            ids[kind].append(UUID(ident))
+        else:
+            raise ValueError(f"no document kind {kind!r}")
+    if ids[cache.PROFILE]:
+        docs = AgentProfileProjection.table.load(cur, ids[cache.PROFILE])
+        built |= {cache.profile_key(i): (int(d["version"]), d) for i, d in docs.items()}
+    if ids[cache.CHAIN]:
+        found = hierarchy.chains(cur, ids[cache.CHAIN])
+        built |= {cache.chain_key(i): chain for i, chain in found.items()}
+    return built

@@ -169,18 +169,21 @@ def node(cur: psycopg.Cursor, agent_id: UUID) -> Node | None:
     return Node(*row) if row else None
 
 
-def chain(cur: psycopg.Cursor, agent_id: UUID) -> tuple[int, list[dict[str, Any]]] | None:
-    """The managers above `agent_id`, root first, and the revision they reflect; None when the
-    agent is unknown."""
+def chains(cur: psycopg.Cursor,
+           agent_ids: list[UUID]) -> dict[UUID, tuple[int, list[dict[str, Any]]]]:
+    """For each known agent of `agent_ids`, the managers above it (root first) and the
+    revision they reflect, in one query."""
     cur.execute(
-        "SELECT h.revision, m.agent_id, m.agent_code, m.name, m.depth FROM hierarchy h "
+        "SELECT h.agent_id, h.revision, m.agent_id, m.agent_code, m.name FROM hierarchy h "
         "LEFT JOIN hierarchy m ON m.agent_id = ANY(h.path) AND m.agent_id <> h.agent_id "
-        "WHERE h.agent_id = %s ORDER BY array_position(h.path, m.agent_id)", (agent_id,))
-    rows = cur.fetchall()
-    if not rows:
-        return None
-    return rows[0][0], [{"agent_id": str(r[1]), "agent_code": r[2], "name": r[3]}
-                        for r in rows if r[1] is not None]
+        "WHERE h.agent_id = ANY(%s) ORDER BY h.agent_id, array_position(h.path, m.agent_id)",
+        (agent_ids,))
+    found: dict[UUID, tuple[int, list[dict[str, Any]]]] = {}
+    for agent_id, revision, manager, code, name in cur.fetchall():
+        _, managers = found.setdefault(agent_id, (revision, []))
+        if manager is not None:
+            managers.append({"agent_id": str(manager), "agent_code": code, "name": name})
+    return found
 
 
 def reports(cur: psycopg.Cursor, agent_id: UUID, limit: int) -> list[Node]:

@@ -162,7 +162,3 @@ class AgentProfileProjection:
             self.table.save(cur, docs, changed)
             cache.mark(cur, [cache.profile_key(i) for i in changed])
 
-
-def profile(cur: psycopg.Cursor, agent_id: UUID) -> Document | None:
-    """The stored profile of `agent_id`, or None."""
-    return AgentProfileProjection.table.load(cur, [agent_id]).get(agent_id)
