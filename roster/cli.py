@@ -93,15 +93,14 @@ Names = Annotated[list[str] | None, typer.Option(
 @cli.command()
 def consume(
     projection: Names = None,
-    transport: Annotated[Transport | None, typer.Option(
-        help="kafka, or the event log directly; ROSTER_TRANSPORT when left out.")] = None,
     group: Annotated[str | None, typer.Option(help="Consumer group (Kafka).")] = None,
 ) -> None:
-    """Apply events to projections until SIGTERM, exactly once."""
+    """Apply events to projections until SIGTERM, exactly once, from Kafka or (with
+    ROSTER_TRANSPORT=log) straight from the event store's log."""
     settings = _settings()
     chosen = _chosen(projection)
     stop = _stop_on_signals()
-    if (transport or settings.transport) is Transport.LOG:
+    if settings.transport is Transport.LOG:
         pipeline.in_process_feed(settings, chosen).run(stop)
         return
     name = group or (settings.consumer_group if not projection
