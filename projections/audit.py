@@ -13,6 +13,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from projections import profile
+from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.per_agent import fold
@@ -52,7 +53,7 @@ class AuditEntry:
     changes: list[dict[str, Any]]
 
 
-def changes(before: profile.Document | None, after: profile.Document) -> list[dict[str, Any]]:
+def changes(before: Document | None, after: Document) -> list[dict[str, Any]]:
     """Each audited field whose value differs, with both values (None before onboarding)."""
     old = before or {}
     found = [{"field": f, "before": old.get(f), "after": after.get(f)}
@@ -69,7 +70,7 @@ class AuditLogProjection:
     """The audit log in PostgreSQL (`audit_log`), with the profiles it diffs (`audit_state`)."""
 
     name = "audit_log"
-    state = profile.DocumentTable("audit_state")
+    state = DocumentTable("audit_state")
 
     def create(self, conn: psycopg.Connection) -> None:
         """Create the log and state tables when missing."""

@@ -11,6 +11,7 @@ import psycopg
 
 from domain.values import AgentStatus
 from projections import cache, profile
+from projections.document_table import DocumentTable
 from projections.envelope import Envelope
 from projections.licenses import LicenseTable
 from projections.per_agent import fold
@@ -34,7 +35,7 @@ class DashboardProjection:
     change bumps its revision and marks the Redis copy."""
 
     name = "dashboard"
-    agents = profile.DocumentTable("dashboard_agent", _COLUMNS)
+    agents = DocumentTable("dashboard_agent", _COLUMNS)
     licenses = LicenseTable("dashboard_license")
 
     def create(self, conn: psycopg.Connection) -> None:

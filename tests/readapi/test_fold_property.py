@@ -18,6 +18,7 @@ from commands.service import AgentService
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
 from projections import agent_summary, profile
+from projections.document_table import Document
 from projections.envelope import Envelope
 from projections.notifications import KINDS
 from roster import pipeline
@@ -79,7 +80,7 @@ def _deliveries(envelopes: list[Envelope], chance: random.Random) -> list[list[D
     return batches
 
 
-def _paths(docs: dict[UUID, profile.Document]) -> dict[UUID, list[UUID]]:
+def _paths(docs: dict[UUID, Document]) -> dict[UUID, list[UUID]]:
     def up(agent: UUID) -> list[UUID]:
         manager = docs[agent]["manager_id"]
         return [*up(UUID(manager)), agent] if manager else [agent]
@@ -109,7 +110,7 @@ def test_every_read_model_equals_a_fold_of_the_log(
 
     summaries: dict[UUID, agent_summary.AgentSummary] = {}
     agent_summary.fold(summaries, envelopes)
-    docs: dict[UUID, profile.Document] = {}
+    docs: dict[UUID, Document] = {}
     for e in envelopes:
         docs[e.agent_id] = profile.evolve(docs.get(e.agent_id), e)
     ids = list(agents)
