@@ -134,14 +134,6 @@ async def measure(call: Call, concurrency: int, seconds: float) -> dict[str, flo
             "rps": len(latencies) / elapsed}
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    values = settings.model_dump(mode="json")
-    for name in ("jwt_secret", "hrms_secret", "encryption_key", "postgres_password"):
-        values[name] = getattr(settings, name).get_secret_value()
-    values["log_level"] = "WARNING"
-    return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items()}
-
-
 def _serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -266,7 +258,7 @@ def main() -> None:
                                            "redis_prefix": base.postgres_schema})
         print(f"seeding {args.agents} agents, {LEVELS} levels", flush=True)
         levels = seed(settings, args.agents)
-        env = _environment(settings)
+        env = settings.model_copy(update={"log_level": "WARNING"}).environment()
         api = _serve([sys.executable, "-m", "roster", "readapi", "--port", str(port),
                       "--workers", str(args.workers)], env, port)
         constant = _serve([sys.executable, "-m", "uvicorn", "bench.constant_app:app",

@@ -94,6 +94,14 @@ class Settings(BaseSettings):
                 f"user={self.postgres_user} dbname={self.postgres_db} "
                 f"password={self.postgres_password.get_secret_value()}")
 
+    def environment(self) -> dict[str, str]:
+        """The `ROSTER_*` variables that give another process these same settings."""
+        values = self.model_dump(mode="json")
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                values[name] = value.get_secret_value()
+        return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items()}
+
     def tracking_source(self) -> tuple[str, int]:
         """Where the consumers' tracking marks come from, and its number of partitions."""
         if self.transport is Transport.KAFKA:

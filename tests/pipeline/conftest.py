@@ -55,7 +55,9 @@ class Roster:
     """Starts `python -m roster ...` processes with the test's settings; kills them all after."""
 
     def __init__(self, settings: Settings, logs: Path) -> None:
-        self.env = {**os.environ, **_environment(settings)}
+        quiet = settings.model_copy(update={"relay_health_port": 0, "consumer_health_port": 0,
+                                            "log_level": "WARNING"})
+        self.env = {**os.environ, **quiet.environment()}
         self._logs = logs
         self._running: list[subprocess.Popen[bytes]] = []
 
@@ -78,14 +80,6 @@ class Roster:
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
-
-
-def _environment(settings: Settings) -> dict[str, str]:
-    values = settings.model_dump(mode="json")
-    for name in ("jwt_secret", "hrms_secret", "encryption_key", "postgres_password"):
-        values[name] = getattr(settings, name).get_secret_value()
-    values |= {"relay_health_port": 0, "consumer_health_port": 0, "log_level": "WARNING"}
-    return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items()}
 
 
 @pytest.fixture
