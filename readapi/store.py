@@ -69,17 +69,16 @@ class ReadStore:
         reached = self.reached(projections)
         if position is None or reached >= position:
             return reached
-        reached = self.reached(projections, fresh=True)
-        if reached >= position:
-            return reached
         deadline = time.monotonic() + self.config.wait_seconds
         pause = 0.01
-        while time.monotonic() < deadline:
-            time.sleep(pause)
-            pause = min(0.2, pause * 2)
+        while True:
             reached = self.reached(projections, fresh=True)
             if reached >= position:
                 return reached
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(pause)
+            pause = min(0.2, pause * 2)
         raise Problem(503, "position_not_reached",
                       f"the read model has reached position {reached}, not {position}, "
                       f"within {self.config.wait_seconds}s; retry later",
