@@ -145,6 +145,9 @@ def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[U
     return {step.env.agent_id for step in steps}
 
 
+EXTENSIONS = ("pg_trgm", "btree_gin")
+"""Trigram search, and plain columns beside the trigrams in one GIN index."""
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS agent_summary (
     agent_id uuid PRIMARY KEY,
@@ -168,10 +171,12 @@ CREATE TABLE IF NOT EXISTS agent_summary (
     onboarded_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS agent_summary_name_trgm ON agent_summary
-    USING gin ((first_name || ' ' || last_name) gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS agent_summary_code_trgm ON agent_summary
-    USING gin (agent_code gin_trgm_ops);
+ALTER TABLE agent_summary ADD COLUMN IF NOT EXISTS search_text text
+    GENERATED ALWAYS AS (lower(first_name || ' ' || last_name || ' ' || agent_code)) STORED;
+DROP INDEX IF EXISTS agent_summary_name_trgm;
+DROP INDEX IF EXISTS agent_summary_code_trgm;
+CREATE INDEX IF NOT EXISTS agent_summary_text ON agent_summary
+    USING gin (search_text gin_trgm_ops, region, office_code, agent_type);
 CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
 CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
 CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);
@@ -193,8 +198,10 @@ class AgentSummaryProjection:
     licenses = LicenseTable("summary_license")
 
     def create(self, conn: psycopg.Connection) -> None:
-        """Create the tables and their indexes when missing (needs the pg_trgm extension)."""
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        """Create the tables and their indexes when missing, or migrate them (needs the
+        pg_trgm and btree_gin extensions, made in `public` when missing)."""
+        for extension in EXTENSIONS:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
         conn.execute(_DDL)
         self.licenses.create(conn)
 

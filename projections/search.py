@@ -50,10 +50,9 @@ class Filters:
 def _conditions(f: Filters, today: date) -> list[sql.Composable]:
     where: list[sql.Composable] = []
     if f.q:
-        where.append(sql.SQL(
-            "((first_name || ' ' || last_name) ILIKE {like} OR agent_code ILIKE {like} "
-            "OR {q} <% (first_name || ' ' || last_name) OR {q} <% agent_code)"
-        ).format(like=sql.Literal(f"%{_escaped(f.q)}%"), q=sql.Literal(f.q)))
+        text = f.q.lower()
+        where.append(sql.SQL("(search_text LIKE {like} OR {q} <% search_text)").format(
+            like=sql.Literal(f"%{_escaped(text)}%"), q=sql.Literal(text)))
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)
         if value is not None:

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
 
     def read_models_conninfo(self) -> str:
         """The connection string of the read models: the configured schema, then `public`
-        (where the pg_trgm extension lives)."""
+        (where the pg_trgm and btree_gin extensions live)."""
         return (self.postgres_conninfo()
                 + f" options='-c search_path={self.postgres_schema},public'")
 

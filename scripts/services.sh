@@ -48,7 +48,9 @@ postgres_up() {
     || psql -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
   as_postgres "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_DB'\" | grep -q 1 \
     || createdb -O $PG_USER $PG_DB"
-  as_postgres "psql -qd $PG_DB -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm'"
+  for extension in pg_trgm btree_gin; do
+    as_postgres "psql -qd $PG_DB -c 'CREATE EXTENSION IF NOT EXISTS $extension SCHEMA public'"
+  done
 }
 
 redis_up() {
