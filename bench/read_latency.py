@@ -24,7 +24,6 @@ from uuid import UUID, uuid4
 import aiohttp
 import psycopg
 import redis.asyncio as aioredis
-from psycopg import sql
 
 from bench.write_throughput import fresh_schema
 from consumers.applier import Applier, Delivery
@@ -156,7 +155,7 @@ def _sql(settings: Settings, chance: random.Random, profiles: list[UUID],
         return await cur.fetchall()
 
     async def found(cur: psycopg.AsyncCursor[Any]) -> Any:
-        await cur.execute(_search_query(chance, today))
+        await cur.execute(*_search_query(chance, today))
         return await cur.fetchall()
 
     async def chain(cur: psycopg.AsyncCursor[Any]) -> Any:
@@ -176,7 +175,7 @@ def _sql(settings: Settings, chance: random.Random, profiles: list[UUID],
     return {"profile": profile, "search": found, "chain": chain, "timeline": timeline}
 
 
-def _search_query(chance: random.Random, today: date) -> sql.Composed:
+def _search_query(chance: random.Random, today: date) -> search.Query:
     filters = search.Filters(q=chance.choice(LAST)[:5], status="ACTIVE",
                              region=chance.choice(REGIONS))
     return search.query(filters, search.Sort.AGENT_CODE, None, 21, today)

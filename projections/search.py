@@ -47,36 +47,42 @@ class Filters:
     license_expiring_within_days: int | None = None
 
 
-def _conditions(f: Filters, today: date) -> list[sql.Composable]:
+Query = tuple[sql.Composed, list[Any]]
+"""SQL with placeholders and its parameters: the text depends only on which filters are set,
+so PostgreSQL plans each shape once per connection (psycopg prepares repeated queries)."""
+
+
+def _conditions(f: Filters, today: date) -> tuple[list[sql.Composable], list[Any]]:
     where: list[sql.Composable] = []
+    params: list[Any] = []
     if f.q:
         text = f.q.lower()
-        where.append(sql.SQL("(search_text LIKE {like} OR {q} <% search_text)").format(
-            like=sql.Literal(f"%{_escaped(text)}%"), q=sql.Literal(text)))
+        where.append(sql.SQL("(search_text LIKE %s OR %s <%% search_text)"))
+        params += [f"%{_escaped(text)}%", text]
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)
         if value is not None:
-            where.append(sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value)))
+            where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
     if f.license_expiring_within_days is not None:
-        until = today + timedelta(days=f.license_expiring_within_days)
         where.append(sql.SQL(
             "EXISTS (SELECT 1 FROM summary_license l WHERE l.agent_id = agent_summary.agent_id "
-            "AND l.revoked_on IS NULL AND l.expires_on BETWEEN {} AND {})"
-        ).format(sql.Literal(today), sql.Literal(until)))
-    return where
+            "AND l.revoked_on IS NULL AND l.expires_on BETWEEN %s AND %s)"))
+        params += [today, today + timedelta(days=f.license_expiring_within_days)]
+    return where, params
 
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _after(sort: Sort, key: list[Any]) -> sql.Composable:
+def _after(sort: Sort) -> sql.Composable:
     columns = _KEYS[sort]
     descending = columns[0][1]
     return sql.SQL("({}) {} ({})").format(
         sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns),
         sql.SQL("<" if descending else ">"),
-        sql.SQL(", ").join(sql.Literal(v) for v in key),
+        sql.SQL(", ").join(sql.Placeholder() for _ in columns),
     )
 
 
@@ -89,23 +95,24 @@ def key_of(row: AgentSummary, sort: Sort) -> list[Any]:
 def search(cur: psycopg.Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
            limit: int, today: date) -> list[AgentSummary]:
     """Up to `limit` agents matching `filters` in `sort` order, after the key `after`."""
-    cur.execute(query(filters, sort, after, limit, today))
+    cur.execute(*query(filters, sort, after, limit, today))
     return [AgentSummary(*row) for row in cur.fetchall()]
 
 
 def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
-          today: date) -> sql.Composed:
-    """The SQL of `search`."""
-    where = _conditions(filters, today)
+          today: date) -> Query:
+    """The SQL of `search` and its parameters."""
+    where, params = _conditions(filters, today)
     if after is not None:
-        where.append(_after(sort, after))
-    return sql.SQL("SELECT {} FROM agent_summary {} ORDER BY {} LIMIT {}").format(
+        where.append(_after(sort))
+        params += after
+    statement = sql.SQL("SELECT {} FROM agent_summary {} ORDER BY {} LIMIT %s").format(
         sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS),
         sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
         sql.SQL(", ").join(sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c))
                            for c, d in _KEYS[sort]),
-        sql.Literal(limit),
     )
+    return statement, [*params, limit]
 
 
 def key_length(sort: Sort) -> int:
