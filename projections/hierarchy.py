@@ -162,13 +162,6 @@ class HierarchyProjection:
         cache.mark(cur, [cache.chain_key(m) for m in moved])
 
 
-def node(cur: psycopg.Cursor, agent_id: UUID) -> Node | None:
-    """The hierarchy row of `agent_id`, or None."""
-    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE agent_id = %s", (agent_id,))  # noqa: S608
-    row = cur.fetchone()
-    return Node(*row) if row else None
-
-
 def chains(cur: psycopg.Cursor,
            agent_ids: list[UUID]) -> dict[UUID, tuple[int, list[dict[str, Any]]]]:
     """For each known agent of `agent_ids`, the managers above it (root first) and the
@@ -186,24 +179,30 @@ def chains(cur: psycopg.Cursor,
     return found
 
 
-def reports(cur: psycopg.Cursor, agent_id: UUID, limit: int) -> list[Node]:
-    """The agents reporting directly to `agent_id`, by code."""
-    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE manager_id = %s "  # noqa: S608
-                "ORDER BY agent_code LIMIT %s", (agent_id, limit))
-    return [Node(*row) for row in cur.fetchall()]
+def around(cur: psycopg.Cursor, agent_id: UUID, limit: int) -> tuple[list[Node], int]:
+    """The first `limit` agents reporting directly to `agent_id` (by code), and how many agents
+    sit below it at any depth, in one round trip."""
+    cur.execute(
+        f"SELECT size.n, r.* FROM (SELECT count(*) - 1 AS n FROM hierarchy "  # noqa: S608
+        "WHERE path @> ARRAY[%(x)s]::uuid[]) size LEFT JOIN LATERAL ("
+        f"SELECT {_NODE} FROM hierarchy WHERE manager_id = %(x)s "
+        "ORDER BY agent_code LIMIT %(limit)s) r ON true",
+        {"x": agent_id, "limit": limit})
+    rows = cur.fetchall()
+    size = max(0, int(rows[0][0])) if rows else 0
+    return [Node(*row[1:]) for row in rows if row[1] is not None], size
 
 
-def subtree_size(cur: psycopg.Cursor, agent_id: UUID) -> int:
-    """How many agents sit below `agent_id`, at any depth."""
-    cur.execute("SELECT count(*) - 1 FROM hierarchy WHERE path @> ARRAY[%s]::uuid[]",
-                (agent_id,))
+def subtree(cur: psycopg.Cursor, agent_id: UUID, max_depth: int,
+            limit: int) -> tuple[Node | None, list[Node]]:
+    """The hierarchy row of `agent_id` (None if unknown) and, at most `limit` of, the agents
+    below it down to `max_depth` levels, shallowest first."""
+    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE agent_id = %s", (agent_id,))  # noqa: S608
     row = cur.fetchone()
-    return max(0, int(row[0])) if row else 0
-
-
-def subtree(cur: psycopg.Cursor, root: Node, max_depth: int, limit: int) -> list[Node]:
-    """The agents below `root` down to `max_depth` levels, at most `limit`, shallowest first."""
+    if row is None:
+        return None, []
+    root = Node(*row)
     cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE path @> ARRAY[%s]::uuid[] "  # noqa: S608
                 "AND depth > %s AND depth <= %s ORDER BY depth, agent_code LIMIT %s",
                 (root.agent_id, root.depth, root.depth + max_depth, limit))
-    return [Node(*row) for row in cur.fetchall()]
+    return root, [Node(*r) for r in cur.fetchall()]

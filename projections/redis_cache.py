@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import redis
+import redis.asyncio
 
 _SET_IF_NEWER = """
 local written = 0
@@ -29,6 +30,14 @@ Versioned = tuple[int, Any]
 """A document and the version it reflects."""
 
 
+def _packed(prefix: str, documents: dict[str, Versioned]) -> tuple[list[str], list[bytes | int]]:
+    keys = [f"{prefix}:{k}" for k in documents]
+    args: list[bytes | int] = []
+    for version, document in documents.values():
+        args += [version, orjson.dumps(document)]
+    return keys, args
+
+
 class DocumentCache:
     """Documents under one key prefix of one Redis database."""
 
@@ -37,27 +46,50 @@ class DocumentCache:
         self._prefix = prefix
         self._set_if_newer = client.register_script(_SET_IF_NEWER)
 
-    def _key(self, key: str) -> str:
-        return f"{self._prefix}:{key}"
-
     def put(self, documents: dict[str, Versioned]) -> int:
         """Write each document unless Redis holds a newer version; the number written."""
         if not documents:
             return 0
-        keys = [self._key(k) for k in documents]
-        args: list[bytes | int] = []
-        for version, document in documents.values():
-            args += [version, orjson.dumps(document)]
+        keys, args = _packed(self._prefix, documents)
         return int(self._set_if_newer(keys=keys, args=args))
 
     def get(self, keys: Sequence[str]) -> list[Versioned | None]:
         """The documents of `keys` in order (None where missing), in one round trip."""
-        values = self._client.mget([self._key(k) for k in keys])
+        values = self._client.mget([f"{self._prefix}:{k}" for k in keys])
         return [None if v is None else _parse(v) for v in values]
 
     def ping(self) -> bool:
         """Whether Redis answers."""
         return bool(self._client.ping())
+
+
+class AsyncDocumentCache:
+    """The same documents for code on an event loop (the read API), through redis.asyncio."""
+
+    def __init__(self, client: redis.asyncio.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._set_if_newer = client.register_script(_SET_IF_NEWER)
+
+    async def put(self, documents: dict[str, Versioned]) -> int:
+        """Write each document unless Redis holds a newer version; the number written."""
+        if not documents:
+            return 0
+        keys, args = _packed(self._prefix, documents)
+        return int(await self._set_if_newer(keys=keys, args=args))
+
+    async def get(self, keys: Sequence[str]) -> list[Versioned | None]:
+        """The documents of `keys` in order (None where missing), in one round trip."""
+        values = await self._client.mget([f"{self._prefix}:{k}" for k in keys])
+        return [None if v is None else _parse(v) for v in values]
+
+    async def ping(self) -> bool:
+        """Whether Redis answers."""
+        return bool(await self._client.ping())
+
+    async def close(self) -> None:
+        """Release the connections."""
+        await self._client.aclose()
 
 
 def _parse(value: bytes | str) -> Versioned:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import psycopg
 import psycopg_pool
 from fastapi import FastAPI, Request
@@ -28,8 +31,15 @@ async def _unavailable(_: Request, exc: Exception) -> Response:
 
 
 def create_app(store: ReadStore) -> FastAPI:
-    """The read API over `store`."""
+    """The read API over `store`, which it closes on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await store.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="roster read API",
         version="1",
         description="Queries over the read models. Every answer names, in `X-Read-Position`, "

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import redis
+import redis.asyncio
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
-from projections.redis_cache import DocumentCache
+from projections.redis_cache import AsyncDocumentCache
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig
 from readapi.store import ReadStore
@@ -59,7 +59,6 @@ def read_api(settings: Settings) -> FastAPI:
     pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
                           max_size=settings.postgres_pool_size + settings.postgres_max_overflow,
                           kwargs={"autocommit": True}, open=True)
-    cache = DocumentCache(redis.Redis.from_url(settings.redis_url, socket_timeout=1,
-                                               socket_connect_timeout=1),
-                          settings.redis_prefix)
+    cache = AsyncDocumentCache(redis.asyncio.Redis.from_url(
+        settings.redis_url, socket_timeout=1, socket_connect_timeout=1), settings.redis_prefix)
     return create_read_app(ReadStore(pool, cache, config))

@@ -32,39 +32,39 @@ def _range(since: datetime | None, until: datetime | None) -> None:
 
 
 @router.get("/agents/{agent_id}/timeline")
-def get_timeline(
+async def get_timeline(
     agent_id: UUID, store: Store, _: Viewer, since: From = None, until: To = None,
     types: Annotated[list[str] | None, Query(description="Event types (repeatable).")] = None,
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
     """The agent's events, newest first, each with a one-line summary."""
     _range(since, until)
-    position = store.wait((timeline.TimelineProjection.name,), min_position)
-    with store.cursor() as cur:
-        rows = timeline.entries(cur, agent_id, since, until, types, cursors.decode_at(cursor),
-                                limit + 1)
+    position = await store.wait((timeline.TimelineProjection.name,), min_position)
+    after = cursors.decode_at(cursor)
+    rows = await store.run(lambda cur: timeline.entries(cur, agent_id, since, until, types,
+                                                        after, limit + 1))
     return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.agent_version),
                 position)
 
 
 @router.get("/agents/{agent_id}/audit")
-def get_audit(
+async def get_audit(
     agent_id: UUID, store: Store, _: Auditor, since: From = None, until: To = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
     """Every event of the agent, oldest first, with who did it and each field's before/after."""
     _range(since, until)
-    position = store.wait((audit.AuditLogProjection.name,), min_position)
-    with store.cursor() as cur:
-        rows = audit.entries(cur, agent_id, since, until, actor, cursors.decode_at(cursor),
-                             limit + 1)
+    position = await store.wait((audit.AuditLogProjection.name,), min_position)
+    after = cursors.decode_at(cursor)
+    rows = await store.run(lambda cur: audit.entries(cur, agent_id, since, until, actor,
+                                                     after, limit + 1))
     return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
                 position)
 
 
 @router.get("/notifications")
-def get_notifications(
+async def get_notifications(
     store: Store, _: Viewer, agent_id: UUID | None = None, kind: NotificationType = None,
     since: From = None, until: To = None, cursor: Cursor = None, limit: Limit = 50,
     min_position: MinPosition = None,
@@ -73,9 +73,9 @@ def get_notifications(
     _range(since, until)
     if kind is not None and kind not in notifications.KINDS.values():
         raise Problem(422, "bad_type", f"no notification type {kind!r}")
-    position = store.wait((notifications.NotificationsProjection.name,), min_position)
-    with store.cursor() as cur:
-        rows = notifications.notices(cur, agent_id, kind, since, until,
-                                     cursors.decode_at(cursor), limit + 1)
+    position = await store.wait((notifications.NotificationsProjection.name,), min_position)
+    after = cursors.decode_at(cursor)
+    rows = await store.run(lambda cur: notifications.notices(cur, agent_id, kind, since, until,
+                                                             after, limit + 1))
     return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
                 position)

@@ -23,7 +23,7 @@ PROFILE = ("agent_profile", "hierarchy")
 
 
 @router.get("")
-def search_agents(
+async def search_agents(
     store: Store, _: Viewer,
     q: Annotated[str | None, Query(min_length=1, max_length=100,
                                    description="Part of a name or code; typos tolerated.")]
@@ -40,21 +40,22 @@ def search_agents(
     min_position: MinPosition = None,
 ) -> Response:
     """Agents matching every given filter, a page at a time in a stable order."""
-    position = store.wait(SEARCH, min_position)
+    position = await store.wait(SEARCH, min_position)
     filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
                              license_expiring_within_days)
     after = cursors.decode(cursor, search.key_length(sort))
-    with store.cursor() as cur:
-        rows = search.search(cur, filters, sort, after, limit + 1, date.today())
+    today = date.today()
+    rows = await store.run(lambda cur: search.search(cur, filters, sort, after, limit + 1,
+                                                      today))
     return page(rows, limit, lambda r: cursors.encode(search.key_of(r, sort)), position)
 
 
 @router.get("/{agent_id}")
-def get_profile(agent_id: UUID, store: Store, _: Viewer,
+async def get_profile(agent_id: UUID, store: Store, _: Viewer,
                 min_position: MinPosition = None) -> Response:
     """Attributes, licenses, status history, manager chain and direct reports of one agent."""
-    position = store.wait(PROFILE, min_position)
-    profile, chain = store.documents([cache.profile_key(agent_id), cache.chain_key(agent_id)],
+    position = await store.wait(PROFILE, min_position)
+    profile, chain = await store.documents([cache.profile_key(agent_id), cache.chain_key(agent_id)],
                                      fresh=min_position is not None)
     if profile is None:
         raise Problem(404, "agent_not_found", f"no agent {agent_id}")

@@ -26,34 +26,31 @@ def _node(n: hierarchy.Node) -> dict[str, Any]:
 
 
 @router.get("/{agent_id}/hierarchy")
-def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
+async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
                   min_position: MinPosition = None) -> Response:
     """The managers above the agent (root first), its direct reports and its subtree size."""
-    position = store.wait(HIERARCHY, min_position)
-    (chain,) = store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
+    position = await store.wait(HIERARCHY, min_position)
+    (chain,) = await store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
     if chain is None:
         raise Problem(404, "agent_not_found", f"no agent {agent_id}")
-    with store.cursor() as cur:
-        reports = hierarchy.reports(cur, agent_id, MAX_REPORTS)
-        size = hierarchy.subtree_size(cur, agent_id)
+    reports, size = await store.run(lambda cur: hierarchy.around(cur, agent_id, MAX_REPORTS))
     return answer({"agent_id": agent_id, "chain": chain[1],
                    "direct_reports": [_node(r) for r in reports], "subtree_size": size},
                   position)
 
 
 @router.get("/{agent_id}/subtree")
-def get_subtree(
+async def get_subtree(
     agent_id: UUID, store: Store, _: Viewer,
     max_depth: Annotated[int, Query(ge=1, le=20, description="Levels below the agent.")] = 3,
     min_position: MinPosition = None,
 ) -> Response:
     """The agent and everyone below it, down to `max_depth` levels, as a nested tree."""
-    position = store.wait(HIERARCHY, min_position)
-    with store.cursor() as cur:
-        root = hierarchy.node(cur, agent_id)
-        if root is None:
-            raise Problem(404, "agent_not_found", f"no agent {agent_id}")
-        below = hierarchy.subtree(cur, root, max_depth, MAX_SUBTREE + 1)
+    position = await store.wait(HIERARCHY, min_position)
+    root, below = await store.run(
+        lambda cur: hierarchy.subtree(cur, agent_id, max_depth, MAX_SUBTREE + 1))
+    if root is None:
+        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
     if len(below) > MAX_SUBTREE:
         raise Problem(422, "subtree_too_large",
                       f"more than {MAX_SUBTREE} agents within {max_depth} levels; "

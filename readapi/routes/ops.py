@@ -15,20 +15,19 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health/live")
-def live() -> Response:
+async def live() -> Response:
     """The process is up."""
     return answer({"status": "ok"}, 0)
 
 
 @router.get("/health/ready")
-def ready(store: Store) -> Response:
+async def ready(store: Store) -> Response:
     """PostgreSQL answers (503 otherwise); Redis is reported but only degrades the answer."""
-    with store.cursor() as cur:
-        cur.execute("SELECT 1")
+    await store.run(lambda cur: cur.execute("SELECT 1"))
     redis_state = "absent"
     if store.cache is not None:
         try:
-            redis_state = "ok" if store.cache.ping() else "down"
+            redis_state = "ok" if await store.cache.ping() else "down"
         except redis.RedisError:
             redis_state = "down"
     return answer({"status": "ok" if redis_state != "down" else "degraded",
@@ -36,7 +35,7 @@ def ready(store: Store) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(http: HttpRequest) -> Response:
+async def metrics(http: HttpRequest) -> Response:
     """Prometheus metrics of this process."""
     return Response(generate_latest(http.app.state.metrics.registry),
                     media_type=CONTENT_TYPE_LATEST)

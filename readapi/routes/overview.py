@@ -17,20 +17,20 @@ router = APIRouter(prefix="/v1", tags=["overview"])
 
 
 @router.get("/dashboard")
-def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = None) -> Response:
+async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = None) -> Response:
     """Counts by status, type and region; pending decisions; licenses expiring in 30 days;
     onboardings per month over 12 months."""
-    position = store.wait((dashboard.DashboardProjection.name,), min_position)
-    (found,) = store.documents([cache.DASHBOARD], fresh=min_position is not None)
+    position = await store.wait((dashboard.DashboardProjection.name,), min_position)
+    (found,) = await store.documents([cache.DASHBOARD], fresh=min_position is not None)
     if found is not None and found[1]["as_of"] != date.today().isoformat():
-        (found,) = store.documents([cache.DASHBOARD], fresh=True)
+        (found,) = await store.documents([cache.DASHBOARD], fresh=True)
     if found is None:
         raise Problem(503, "read_model_missing", "the dashboard has not been built yet")
     return answer(found[1], position)
 
 
 @router.get("/lookups/{kind}")
-def get_lookup(kind: str, _: Viewer) -> Response:
+async def get_lookup(kind: str, _: Viewer) -> Response:
     """The values of one lookup: statuses, agent-types, license-types, regions,
     termination-reasons or reinstatement-reasons."""
     values = LOOKUPS.get(kind)
