@@ -176,7 +176,8 @@ ALTER TABLE agent_summary ADD COLUMN IF NOT EXISTS search_text text
 DROP INDEX IF EXISTS agent_summary_name_trgm;
 DROP INDEX IF EXISTS agent_summary_code_trgm;
 CREATE INDEX IF NOT EXISTS agent_summary_text ON agent_summary
-    USING gin (search_text gin_trgm_ops, region, office_code, agent_type);
+    USING gin (search_text gin_trgm_ops, region, office_code, agent_type)
+    WITH (fastupdate = off);  -- no pending list: a search never scans unindexed rows
 CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
 CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
 CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);

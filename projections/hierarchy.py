@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS hierarchy (
     revision bigint NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_code);
-CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path);
+CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path)
+    WITH (fastupdate = off);  -- no pending list: a subtree count never scans unindexed rows
+ALTER INDEX hierarchy_path SET (fastupdate = off);
 """
 
 _RELINK = """
