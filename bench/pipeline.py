@@ -159,8 +159,8 @@ def projection_runner(settings: Settings, limit: int) -> float:
     """Events/s of `ProjectionRunner` building the summary from the first `limit` events."""
     schema = f"bench_runner_{uuid.uuid4().hex[:8]}"
     target = with_schema(settings, schema)
-    AgentSummaryProjection().create(psycopg.connect(target.read_models_conninfo(),
-                                                    autocommit=True))
+    with psycopg.connect(target.read_models_conninfo(), autocommit=True) as conn:
+        AgentSummaryProjection().create(conn.cursor())
     SummaryView.schema = schema
     env = {**settings.event_store_env(), "BENCHSUMMARY_POSTGRES_SCHEMA": schema}
     started = time.perf_counter()

@@ -105,7 +105,7 @@ class Applier:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("ddl"),))
                 bookkeeping.create(conn)
-                self.projection.create(conn)
+                self.projection.create(conn.cursor())
         self._persistently(create)
 
     def marks(self, partitions: Sequence[int]) -> dict[int, Mark]:

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS projection_tracking (
     partition integer NOT NULL,
     "offset" bigint NOT NULL,
     position bigint NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (projection, source, partition)
 );
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     error text NOT NULL,
     attempts integer NOT NULL,
     envelope bytea NOT NULL,
-    parked_at timestamptz NOT NULL DEFAULT now(),
+    parked_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (projection, position)
 );
 CREATE INDEX IF NOT EXISTS dead_letters_agent ON dead_letters (projection, agent_id, position);
@@ -102,8 +102,8 @@ def marks(cur: psycopg.Cursor, projection: str, source: str,
 def save_marks(cur: psycopg.Cursor, projection: str, source: str, moved: dict[int, Mark]) -> None:
     """Record how far each partition in `moved` has been applied."""
     cur.executemany(
-        "UPDATE projection_tracking SET \"offset\" = %s, position = %s, updated_at = now() "
-        "WHERE projection = %s AND source = %s AND partition = %s",
+        "UPDATE projection_tracking SET \"offset\" = %s, position = %s, "
+        "updated_at = CURRENT_TIMESTAMP WHERE projection = %s AND source = %s AND partition = %s",
         [(m.offset, m.position, projection, source, p) for p, m in moved.items()],
     )
 

@@ -12,11 +12,11 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from domain.values import AgentStatus
 from projections import per_agent
+from projections.db import Cursor, is_sqlite
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.licenses import LicenseTable
@@ -148,7 +148,7 @@ def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[U
 EXTENSIONS = ("pg_trgm", "btree_gin")
 """Trigram search, and plain columns beside the trigrams in one GIN index."""
 
-_DDL = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS agent_summary (
     agent_id uuid PRIMARY KEY,
     agent_code text NOT NULL,
@@ -169,8 +169,17 @@ CREATE TABLE IF NOT EXISTS agent_summary (
     version integer NOT NULL,
     position bigint NOT NULL,
     onboarded_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL
+    updated_at timestamptz NOT NULL,
+    search_text text GENERATED ALWAYS AS
+        (lower(first_name || ' ' || last_name || ' ' || agent_code)) STORED
 );
+CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
+CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);
+CREATE INDEX IF NOT EXISTS agent_summary_next_expiry ON agent_summary (next_expiry);
+"""
+
+_POSTGRES_TEXT = """
 ALTER TABLE agent_summary ADD COLUMN IF NOT EXISTS search_text text
     GENERATED ALWAYS AS (lower(first_name || ' ' || last_name || ' ' || agent_code)) STORED;
 DROP INDEX IF EXISTS agent_summary_name_trgm;
@@ -178,11 +187,22 @@ DROP INDEX IF EXISTS agent_summary_code_trgm;
 CREATE INDEX IF NOT EXISTS agent_summary_text ON agent_summary
     USING gin (search_text gin_trgm_ops, region, office_code, agent_type)
     WITH (fastupdate = off);  -- no pending list: a search never scans unindexed rows
-CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
-CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
-CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);
-CREATE INDEX IF NOT EXISTS agent_summary_next_expiry ON agent_summary (next_expiry);
 """
+
+_SQLITE_TEXT = """
+CREATE VIRTUAL TABLE IF NOT EXISTS agent_summary_text USING fts5(
+    search_text, content='agent_summary', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS agent_summary_text_added AFTER INSERT ON agent_summary BEGIN
+    INSERT INTO agent_summary_text (rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+CREATE TRIGGER IF NOT EXISTS agent_summary_text_changed
+AFTER UPDATE OF first_name, last_name, agent_code ON agent_summary BEGIN
+    INSERT INTO agent_summary_text (agent_summary_text, rowid, search_text)
+        VALUES ('delete', old.rowid, old.search_text);
+    INSERT INTO agent_summary_text (rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+"""
+"""SQLite: an FTS5 trigram index over the same search text, kept by triggers."""
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM agent_summary WHERE agent_id = ANY(%s)"  # noqa: S608
 _UPSERT = (
@@ -193,20 +213,24 @@ _UPSERT = (
 
 
 class AgentSummaryProjection:
-    """The agent summary in PostgreSQL (table `agent_summary`, trigram-indexed names)."""
+    """The agent summary (table `agent_summary`, its search text trigram-indexed: pg_trgm on
+    PostgreSQL, FTS5 on SQLite)."""
 
     name = "agent_summary"
     licenses = LicenseTable("summary_license")
 
-    def create(self, conn: psycopg.Connection) -> None:
-        """Create the tables and their indexes when missing, or migrate them (needs the
-        pg_trgm and btree_gin extensions, made in `public` when missing)."""
-        for extension in EXTENSIONS:
-            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
-        conn.execute(_DDL)
-        self.licenses.create(conn)
+    def create(self, cur: Cursor) -> None:
+        """Create the tables and their indexes when missing, or migrate them (on PostgreSQL
+        needs the pg_trgm and btree_gin extensions, made in `public` when missing)."""
+        if is_sqlite(cur):
+            cur.execute(_TABLE + _SQLITE_TEXT)
+        else:
+            for extension in EXTENSIONS:
+                cur.execute(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
+            cur.execute(_TABLE + _POSTGRES_TEXT)
+        self.licenses.create(cur)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Load the touched rows, fold the batch into them, write each changed row once."""
         ids = list({env.agent_id for env in envelopes})
         cur.execute(_SELECT, (ids,))

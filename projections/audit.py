@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from projections import profile
+from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.jsonb import dumps
@@ -72,12 +72,12 @@ class AuditLogProjection:
     name = "audit_log"
     state = DocumentTable("audit_state")
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the log and state tables when missing."""
-        self.state.create(conn)
-        conn.execute(_DDL)
+        self.state.create(cur)
+        cur.execute(_DDL)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Fold the batch into the state; write one entry per applied event."""
         docs = self.state.load(cur, list({env.agent_id for env in envelopes}))
         steps = fold(docs, envelopes, profile.evolve, profile.version)
@@ -94,7 +94,7 @@ class AuditLogProjection:
         )
 
 
-def entries(cur: psycopg.Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
+def entries(cur: Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
             actor: str | None, after: tuple[datetime, int] | None,
             limit: int) -> list[AuditEntry]:
     """The agent's audit entries, oldest first, filtered, after the cursor `after`."""

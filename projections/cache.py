@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-import psycopg
+from projections.db import Cursor
 
 PROFILE = "profile"
 CHAIN = "chain"
@@ -19,7 +19,7 @@ DASHBOARD = "dashboard"
 _DDL = """
 CREATE TABLE IF NOT EXISTS cache_marks (
     key text PRIMARY KEY,
-    marked_at timestamptz NOT NULL DEFAULT now()
+    marked_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP
 )
 """
 
@@ -34,24 +34,24 @@ def chain_key(agent_id: UUID) -> str:
     return f"{CHAIN}:{agent_id}"
 
 
-def create(conn: psycopg.Connection) -> None:
+def create(cur: Cursor) -> None:
     """Create the marks table when missing."""
-    conn.execute(_DDL)
+    cur.execute(_DDL)
 
 
-def mark(cur: psycopg.Cursor, keys: Iterable[str]) -> None:
+def mark(cur: Cursor, keys: Iterable[str]) -> None:
     """Mark `keys` as changed, inside the caller's transaction."""
     cur.executemany("INSERT INTO cache_marks (key) VALUES (%s) ON CONFLICT DO NOTHING",
                     [(k,) for k in sorted(set(keys))])
 
 
-def take(cur: psycopg.Cursor, limit: int) -> list[str]:
+def take(cur: Cursor, limit: int) -> list[str]:
     """Up to `limit` marked keys, locked until the transaction ends (others skip them)."""
     cur.execute("SELECT key FROM cache_marks ORDER BY key LIMIT %s FOR UPDATE SKIP LOCKED",
                 (limit,))
     return [row[0] for row in cur.fetchall()]
 
 
-def clear(cur: psycopg.Cursor, keys: list[str]) -> None:
+def clear(cur: Cursor, keys: list[str]) -> None:
     """Remove the marks of `keys` (their documents are in Redis now)."""
     cur.execute("DELETE FROM cache_marks WHERE key = ANY(%s)", (keys,))

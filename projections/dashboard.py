@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import psycopg
-
 from domain.values import AgentStatus
 from projections import cache, profile
+from projections.db import Cursor
 from projections.document_table import DocumentTable
 from projections.envelope import Envelope
 from projections.licenses import LicenseTable
@@ -23,7 +22,7 @@ _COLUMNS = {
     "status": "text GENERATED ALWAYS AS (document->>'status') STORED",
     "agent_type": "text GENERATED ALWAYS AS (document->>'agent_type') STORED",
     "region": "text GENERATED ALWAYS AS (document->>'region') STORED",
-    "onboarded_month": "text GENERATED ALWAYS AS (left(document->>'onboarded_at', 7)) STORED",
+    "onboarded_month": "text GENERATED ALWAYS AS (substr(document->>'onboarded_at', 1, 7)) STORED",
 }
 
 Dashboard = dict[str, Any]
@@ -38,16 +37,16 @@ class DashboardProjection:
     agents = DocumentTable("dashboard_agent", _COLUMNS)
     licenses = LicenseTable("dashboard_license")
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the tables when missing."""
-        self.agents.create(conn)
-        self.licenses.create(conn)
-        cache.create(conn)
-        conn.execute("CREATE TABLE IF NOT EXISTS dashboard_revision "
-                     "(one boolean PRIMARY KEY DEFAULT true CHECK (one), revision bigint NOT NULL)")
-        conn.execute("INSERT INTO dashboard_revision (revision) VALUES (0) ON CONFLICT DO NOTHING")
+        self.agents.create(cur)
+        self.licenses.create(cur)
+        cache.create(cur)
+        cur.execute("CREATE TABLE IF NOT EXISTS dashboard_revision "
+                    "(one boolean PRIMARY KEY DEFAULT true CHECK (one), revision bigint NOT NULL)")
+        cur.execute("INSERT INTO dashboard_revision (revision) VALUES (0) ON CONFLICT DO NOTHING")
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Fold the batch into the agents' rows and bump the revision once."""
         docs = self.agents.load(cur, list({env.agent_id for env in envelopes}))
         steps = fold(docs, envelopes, profile.evolve, profile.version)
@@ -61,7 +60,7 @@ class DashboardProjection:
         cache.mark(cur, [cache.DASHBOARD])
 
 
-def _counts(cur: psycopg.Cursor, column: str) -> dict[str, int]:
+def _counts(cur: Cursor, column: str) -> dict[str, int]:
     cur.execute(f"SELECT {column}, count(*) FROM dashboard_agent GROUP BY 1")  # noqa: S608
     return {str(key): int(n) for key, n in cur.fetchall()}
 
@@ -75,7 +74,7 @@ def _months(today: date) -> list[str]:
     return months[::-1]
 
 
-def dashboard(cur: psycopg.Cursor, today: date) -> tuple[int, Dashboard]:
+def dashboard(cur: Cursor, today: date) -> tuple[int, Dashboard]:
     """The dashboard as of `today`, and the revision it reflects."""
     cur.execute("SELECT revision FROM dashboard_revision")
     row = cur.fetchone()

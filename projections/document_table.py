@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from projections.db import Cursor
 from projections.jsonb import dumps
 
 Document = dict[str, Any]
@@ -22,20 +22,20 @@ class DocumentTable:
         self.columns = columns or {}
         """Extra columns (name → definition), such as values generated from the document."""
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the table when missing."""
         extra = "".join(f", {name} {spec}" for name, spec in self.columns.items())
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (agent_id uuid PRIMARY KEY, "
-                     "version integer NOT NULL, position bigint NOT NULL, "
-                     f"document jsonb NOT NULL{extra})")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (agent_id uuid PRIMARY KEY, "
+                    "version integer NOT NULL, position bigint NOT NULL, "
+                    f"document jsonb NOT NULL{extra})")
 
-    def load(self, cur: psycopg.Cursor, ids: list[UUID]) -> dict[UUID, Document]:
+    def load(self, cur: Cursor, ids: list[UUID]) -> dict[UUID, Document]:
         """The documents of `ids` that exist."""
         cur.execute(f"SELECT agent_id, document FROM {self.table} "  # noqa: S608
                     "WHERE agent_id = ANY(%s)", (ids,))
         return {row[0]: row[1] for row in cur.fetchall()}
 
-    def save(self, cur: psycopg.Cursor, docs: dict[UUID, Document], ids: set[UUID]) -> None:
+    def save(self, cur: Cursor, docs: dict[UUID, Document], ids: set[UUID]) -> None:
         """Write the documents of `ids`."""
         cur.executemany(
             f"INSERT INTO {self.table} (agent_id, version, position, document) "  # noqa: S608

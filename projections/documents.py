@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
-import psycopg
-
 from projections import cache, dashboard, hierarchy
+from projections.db import Cursor
 from projections.profile import AgentProfileProjection
 from projections.redis_cache import Versioned
 
 
-def build_many(cur: psycopg.Cursor, keys: Sequence[str], today: date) -> dict[str, Versioned]:
+def build_many(cur: Cursor, keys: Sequence[str], today: date) -> dict[str, Versioned]:
     """The documents under `keys` that exist."""
     ids: dict[str, list[UUID]] = {cache.PROFILE: [], cache.CHAIN: []}
     built: dict[str, Versioned] = {}

@@ -13,14 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from projections import cache
+from projections.db import Cursor, is_sqlite
 from projections.envelope import Envelope
 from projections.per_agent import check_next
 from projections.profile import CLEARS_MANAGER, STATUS_AFTER
 
-_DDL = """
+
+@dataclass(frozen=True)
+class _Dialect:
+    """The statements that differ between PostgreSQL (`uuid[]` paths, GIN) and SQLite (paths
+    as JSON arrays of ids, whose text for a subtree shares a prefix, btree)."""
+
+    ddl: str
+    within: str
+    """Condition: the row is agent `%(x)s` or below it."""
+    onboard: str
+    relink: str
+    managers: str
+    """Join of `hierarchy h` to the managers `m` on its path, and their order."""
+
+
+_POSTGRES = _Dialect(
+    ddl="""
 CREATE TABLE IF NOT EXISTS hierarchy (
     agent_id uuid PRIMARY KEY,
     manager_id uuid,
@@ -36,9 +51,16 @@ CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_cod
 CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path)
     WITH (fastupdate = off);  -- no pending list: a subtree count never scans unindexed rows
 ALTER INDEX hierarchy_path SET (fastupdate = off);
-"""
-
-_RELINK = """
+""",
+    within="path @> ARRAY[%(x)s]::uuid[]",
+    onboard="""
+INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, version)
+SELECT %(x)s, %(m)s, path || %(x)s, cardinality(path), %(code)s, %(name)s, 'PENDING_APPROVAL',
+    %(v)s
+FROM (SELECT COALESCE((SELECT path FROM hierarchy WHERE agent_id = %(m)s), '{}'::uuid[]) AS path) m
+RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)
+""",
+    relink="""
 WITH RECURSIVE up(agent_id, manager_id, trail) AS (
     SELECT agent_id, manager_id, ARRAY[agent_id] FROM hierarchy WHERE agent_id = %(x)s
   UNION ALL
@@ -58,12 +80,66 @@ UPDATE hierarchy h SET path = down.path, depth = cardinality(down.path) - 1,
     revision = h.revision + 1
 FROM down WHERE h.agent_id = down.agent_id AND h.path IS DISTINCT FROM down.path
 RETURNING h.agent_id
-"""
+""",
+    managers="LEFT JOIN hierarchy m ON m.agent_id = ANY(h.path) AND m.agent_id <> h.agent_id "
+             "WHERE h.agent_id = ANY(%s) ORDER BY h.agent_id, array_position(h.path, m.agent_id)",
+)
 
-_RENAMED = """
-UPDATE hierarchy SET revision = revision + 1
-WHERE path @> ARRAY[%(x)s]::uuid[] AND agent_id <> %(x)s RETURNING agent_id
-"""
+_SQLITE = _Dialect(
+    ddl="""
+CREATE TABLE IF NOT EXISTS hierarchy (
+    agent_id uuid PRIMARY KEY,
+    manager_id uuid,
+    path uuid_path NOT NULL,
+    depth integer NOT NULL,
+    agent_code text NOT NULL,
+    name text NOT NULL,
+    status text NOT NULL,
+    version integer NOT NULL,
+    revision bigint NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_code);
+CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy (path);
+""",
+    within="(agent_id = %(x)s OR path BETWEEN "
+           "(SELECT substr(path, 1, length(path) - 1) || ',' FROM hierarchy WHERE agent_id = %(x)s)"
+           " AND (SELECT substr(path, 1, length(path) - 1) || '-' FROM hierarchy "
+           "WHERE agent_id = %(x)s))",
+    onboard="""
+INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, version)
+SELECT %(x)s, %(m)s, json_insert(path, '$[#]', %(x)s), json_array_length(path), %(code)s,
+    %(name)s, 'PENDING_APPROVAL', %(v)s
+FROM (SELECT COALESCE((SELECT path FROM hierarchy WHERE agent_id = %(m)s), '[]') AS path) m
+RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)
+""",
+    relink="""
+WITH RECURSIVE up(agent_id, manager_id, trail) AS (
+    SELECT agent_id, manager_id, json_array(agent_id) FROM hierarchy WHERE agent_id = %(x)s
+  UNION ALL
+    SELECT h.agent_id, h.manager_id, '["' || h.agent_id || '",' || substr(up.trail, 2)
+    FROM hierarchy h JOIN up ON h.agent_id = up.manager_id
+    WHERE NOT EXISTS (SELECT 1 FROM json_each(up.trail) WHERE value = h.agent_id)
+),
+top AS (SELECT trail FROM up ORDER BY json_array_length(trail) DESC LIMIT 1),
+down(agent_id, path) AS (
+    SELECT %(x)s, (SELECT trail FROM top)
+  UNION ALL
+    SELECT h.agent_id, json_insert(down.path, '$[#]', h.agent_id)
+    FROM hierarchy h JOIN down ON h.manager_id = down.agent_id
+    WHERE NOT EXISTS (SELECT 1 FROM json_each(down.path) WHERE value = h.agent_id)
+)
+UPDATE hierarchy SET path = down.path, depth = json_array_length(down.path) - 1,
+    revision = revision + 1
+FROM down WHERE hierarchy.agent_id = down.agent_id AND hierarchy.path IS NOT down.path
+RETURNING agent_id
+""",
+    managers="LEFT JOIN json_each(h.path) p LEFT JOIN hierarchy m ON m.agent_id = p.value "
+             "AND m.agent_id <> h.agent_id WHERE h.agent_id = ANY(%s) ORDER BY h.agent_id, p.key",
+)
+
+
+def _dialect(cur: Cursor) -> _Dialect:
+    return _SQLITE if is_sqlite(cur) else _POSTGRES
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +167,12 @@ class HierarchyProjection:
 
     name = "hierarchy"
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the table, its indexes and the cache-mark table when missing."""
-        conn.execute(_DDL)
-        cache.create(conn)
+        cur.execute(_dialect(cur).ddl)
+        cache.create(cur)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Apply each event in turn; re-derive paths wherever a link changed."""
         ids = list({e.agent_id for e in envelopes})
         cur.execute("SELECT agent_id, version, name FROM hierarchy WHERE agent_id = ANY(%s)",
@@ -110,7 +186,7 @@ class HierarchyProjection:
             known[env.agent_id] = (env.agent_version,
                                    self._apply(cur, env, held[1] if held else ""))
 
-    def _apply(self, cur: psycopg.Cursor, env: Envelope, name: str) -> str:
+    def _apply(self, cur: Cursor, env: Envelope, name: str) -> str:
         """Apply `env` to the agent called `name`; its name afterwards."""
         p, x = env.payload, env.agent_id
         sets: dict[str, Any] = {}
@@ -135,20 +211,18 @@ class HierarchyProjection:
         if relink:
             self._relink(cur, x, always=False)
         if "name" in sets:
-            cur.execute(_RENAMED, {"x": x})
+            cur.execute("UPDATE hierarchy SET revision = revision + 1 "  # noqa: S608
+                        f"WHERE {_dialect(cur).within} AND agent_id <> %(x)s RETURNING agent_id",
+                        {"x": x})
             cache.mark(cur, [cache.chain_key(r[0]) for r in cur.fetchall()])
         return str(sets.get("name", name))
 
-    def _onboarded(self, cur: psycopg.Cursor, env: Envelope) -> None:
+    def _onboarded(self, cur: Cursor, env: Envelope) -> None:
         """Insert the agent below its manager's path; re-derive its subtree only when reports
         of it were applied first (their partitions ran ahead)."""
         p, x = env.payload, env.agent_id
         cur.execute(
-            "INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, "
-            "version) SELECT %(x)s, %(m)s, path || %(x)s, cardinality(path), %(code)s, "
-            "%(name)s, 'PENDING_APPROVAL', %(v)s FROM (SELECT COALESCE((SELECT path FROM "
-            "hierarchy WHERE agent_id = %(m)s), '{}'::uuid[]) AS path) manager "
-            "RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)",
+            _dialect(cur).onboard,
             {"x": x, "m": p.get("manager_id"), "code": p["agent_code"], "name": _name(p),
              "v": env.agent_version})
         row = cur.fetchone()
@@ -158,21 +232,18 @@ class HierarchyProjection:
             cache.mark(cur, [cache.chain_key(x)])
 
     @staticmethod
-    def _relink(cur: psycopg.Cursor, x: UUID, always: bool) -> None:
-        cur.execute(_RELINK, {"x": x})
+    def _relink(cur: Cursor, x: UUID, always: bool) -> None:
+        cur.execute(_dialect(cur).relink, {"x": x})
         moved = {r[0] for r in cur.fetchall()} | ({x} if always else set())
         cache.mark(cur, [cache.chain_key(m) for m in moved])
 
 
-def chains(cur: psycopg.Cursor,
+def chains(cur: Cursor,
            agent_ids: list[UUID]) -> dict[UUID, tuple[int, list[dict[str, Any]]]]:
     """For each known agent of `agent_ids`, the managers above it (root first) and the
     revision they reflect, in one query."""
-    cur.execute(
-        "SELECT h.agent_id, h.revision, m.agent_id, m.agent_code, m.name FROM hierarchy h "
-        "LEFT JOIN hierarchy m ON m.agent_id = ANY(h.path) AND m.agent_id <> h.agent_id "
-        "WHERE h.agent_id = ANY(%s) ORDER BY h.agent_id, array_position(h.path, m.agent_id)",
-        (agent_ids,))
+    cur.execute("SELECT h.agent_id, h.revision, m.agent_id, m.agent_code, "  # noqa: S608
+                f"m.name FROM hierarchy h {_dialect(cur).managers}", (agent_ids,))
     found: dict[UUID, tuple[int, list[dict[str, Any]]]] = {}
     for agent_id, revision, manager, code, name in cur.fetchall():
         _, managers = found.setdefault(agent_id, (revision, []))
@@ -181,21 +252,20 @@ def chains(cur: psycopg.Cursor,
     return found
 
 
-def around(cur: psycopg.Cursor, agent_id: UUID, limit: int) -> tuple[list[Node], int]:
+def around(cur: Cursor, agent_id: UUID, limit: int) -> tuple[list[Node], int]:
     """The first `limit` agents reporting directly to `agent_id` (by code), and how many agents
     sit below it at any depth, in one round trip."""
     cur.execute(
-        f"SELECT size.n, r.* FROM (SELECT count(*) - 1 AS n FROM hierarchy "  # noqa: S608
-        "WHERE path @> ARRAY[%(x)s]::uuid[]) size LEFT JOIN LATERAL ("
-        f"SELECT {_NODE} FROM hierarchy WHERE manager_id = %(x)s "
-        "ORDER BY agent_code LIMIT %(limit)s) r ON true",
+        f"SELECT (SELECT count(*) - 1 FROM hierarchy WHERE {_dialect(cur).within}), "  # noqa: S608
+        f"r.* FROM (SELECT 1) one LEFT JOIN (SELECT {_NODE} FROM hierarchy "
+        "WHERE manager_id = %(x)s ORDER BY agent_code LIMIT %(limit)s) r ON true",
         {"x": agent_id, "limit": limit})
     rows = cur.fetchall()
     size = max(0, int(rows[0][0])) if rows else 0
     return [Node(*row[1:]) for row in rows if row[1] is not None], size
 
 
-def subtree(cur: psycopg.Cursor, agent_id: UUID, max_depth: int,
+def subtree(cur: Cursor, agent_id: UUID, max_depth: int,
             limit: int) -> tuple[Node | None, list[Node]]:
     """The hierarchy row of `agent_id` (None if unknown) and, at most `limit` of, the agents
     below it down to `max_depth` levels, shallowest first."""
@@ -204,7 +274,9 @@ def subtree(cur: psycopg.Cursor, agent_id: UUID, max_depth: int,
     if row is None:
         return None, []
     root = Node(*row)
-    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE path @> ARRAY[%s]::uuid[] "  # noqa: S608
-                "AND depth > %s AND depth <= %s ORDER BY depth, agent_code LIMIT %s",
-                (root.agent_id, root.depth, root.depth + max_depth, limit))
+    cur.execute(f"SELECT {_NODE} FROM hierarchy WHERE {_dialect(cur).within} "  # noqa: S608
+                "AND depth > %(top)s AND depth <= %(bottom)s ORDER BY depth, agent_code "
+                "LIMIT %(limit)s",
+                {"x": root.agent_id, "top": root.depth, "bottom": root.depth + max_depth,
+                 "limit": limit})
     return root, [Node(*r) for r in cur.fetchall()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from projections.db import Cursor
 
 
 class LicenseTable:
@@ -14,16 +14,16 @@ class LicenseTable:
     def __init__(self, table: str) -> None:
         self.table = table
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the table and its expiry index when missing."""
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (number text PRIMARY KEY, "
-                     "agent_id uuid NOT NULL, license_type text NOT NULL, "
-                     "expires_on date NOT NULL, revoked_on date)")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_expiry ON {self.table} "
-                     "(expires_on) WHERE revoked_on IS NULL")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_agent ON {self.table} (agent_id)")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table} (number text PRIMARY KEY, "
+                    "agent_id uuid NOT NULL, license_type text NOT NULL, "
+                    "expires_on date NOT NULL, revoked_on date)")
+        cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_expiry ON {self.table} "
+                    "(expires_on) WHERE revoked_on IS NULL")
+        cur.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_agent ON {self.table} (agent_id)")
 
-    def replace(self, cur: psycopg.Cursor, licenses: dict[UUID, dict[str, dict[str, Any]]]) -> None:
+    def replace(self, cur: Cursor, licenses: dict[UUID, dict[str, dict[str, Any]]]) -> None:
         """Make the rows of each agent in `licenses` match its licenses (number → fields)."""
         if not licenses:
             return

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import psycopg
-
+from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.wording import line
 
@@ -59,11 +58,11 @@ class NotificationsProjection:
 
     name = "notifications"
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the table when missing."""
-        conn.execute(_DDL)
+        cur.execute(_DDL)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Insert a notice for each noteworthy event; a redelivered one changes nothing."""
         cur.executemany(
             "INSERT INTO notifications VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -72,7 +71,7 @@ class NotificationsProjection:
         )
 
 
-def notices(cur: psycopg.Cursor, agent_id: UUID | None, kind: str | None,
+def notices(cur: Cursor, agent_id: UUID | None, kind: str | None,
             since: datetime | None, until: datetime | None, before: tuple[datetime, int] | None,
             limit: int) -> list[Notice]:
     """Notices newest first, filtered, after the cursor `before`."""

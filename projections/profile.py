@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
-
 from domain.values import AgentStatus
 from projections import cache
+from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.per_agent import check_next, fold
@@ -112,12 +111,12 @@ class AgentProfileProjection:
     name = "agent_profile"
     table = DocumentTable("agent_profile")
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the profile and cache-mark tables when missing."""
-        self.table.create(conn)
-        cache.create(conn)
+        self.table.create(cur)
+        cache.create(cur)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Fold the batch into the touched profiles; write and mark each changed one once."""
         docs = self.table.load(cur, list({env.agent_id for env in envelopes}))
         changed = {step.env.agent_id for step in fold(docs, envelopes, evolve, version)}

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
+from projections.db import Cursor
 
 
-def reached(cur: psycopg.Cursor, projections: Sequence[str], source: str, partitions: int) -> int:
+def reached(cur: Cursor, projections: Sequence[str], source: str, partitions: int) -> int:
     """The least position that all of `projections` have reached from `source`."""
     cur.execute(
         "SELECT projection, count(*), min(position) FROM projection_tracking "

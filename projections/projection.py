@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-import psycopg
-
+from projections.db import Cursor
 from projections.envelope import Envelope
 
 
@@ -20,8 +19,8 @@ class Projection(Protocol):
     name: str
     """Stable name: the key of its tracking rows and dead letters."""
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the read model's tables and indexes when they are missing."""
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Apply events in order, inside the caller's transaction; skip ones already applied."""

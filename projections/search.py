@@ -12,10 +12,11 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg import sql
 
+from projections import trigrams
 from projections.agent_summary import COLUMNS, AgentSummary
+from projections.db import Cursor, is_sqlite
 
 
 class Sort(StrEnum):
@@ -52,13 +53,26 @@ Query = tuple[sql.Composed, list[Any]]
 so PostgreSQL plans each shape once per connection (psycopg prepares repeated queries)."""
 
 
-def _conditions(f: Filters, today: date) -> tuple[list[sql.Composable], list[Any]]:
+def _conditions(f: Filters, today: date,
+                sqlite: bool) -> tuple[list[sql.Composable], list[Any]]:
     where: list[sql.Composable] = []
     params: list[Any] = []
     if f.q:
         text = f.q.lower()
-        where.append(sql.SQL("(search_text LIKE %s OR %s <%% search_text)"))
-        params += [f"%{_escaped(text)}%", text]
+        like = f"%{_escaped(text)}%"
+        if not sqlite:
+            where.append(sql.SQL("(search_text LIKE %s OR %s <%% search_text)"))
+            params += [like, text]
+        else:
+            grams = sorted(set().union(*(trigrams.trigrams(w) for w in trigrams.words(text))))
+            shared = [g for g in grams if g.strip() and len(g.strip()) == 3]
+            if shared:
+                where.append(sql.SQL("rowid IN (SELECT rowid FROM agent_summary_text "
+                                     "WHERE agent_summary_text MATCH %s)"))
+                params.append(" OR ".join(f'"{g}"' for g in shared))
+            where.append(sql.SQL("(search_text LIKE %s ESCAPE '\\' "
+                                 "OR word_similarity(%s, search_text) >= %s)"))
+            params += [like, text, trigrams.THRESHOLD]
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)
         if value is not None:
@@ -92,17 +106,18 @@ def key_of(row: AgentSummary, sort: Sort) -> list[Any]:
             for c, _ in _KEYS[sort]]
 
 
-def search(cur: psycopg.Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
+def search(cur: Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
            limit: int, today: date) -> list[AgentSummary]:
     """Up to `limit` agents matching `filters` in `sort` order, after the key `after`."""
-    cur.execute(*query(filters, sort, after, limit, today))
+    cur.execute(*query(filters, sort, after, limit, today, sqlite=is_sqlite(cur)))
     return [AgentSummary(*row) for row in cur.fetchall()]
 
 
 def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
-          today: date) -> Query:
-    """The SQL of `search` and its parameters."""
-    where, params = _conditions(filters, today)
+          today: date, sqlite: bool = False) -> Query:
+    """The SQL of `search` and its parameters (for PostgreSQL, or for SQLite: its FTS5 trigram
+    index finds the candidates, then the same substring-or-similar-word test)."""
+    where, params = _conditions(filters, today, sqlite)
     if after is not None:
         where.append(_after(sort))
         params += after

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.wording import line
@@ -51,11 +51,11 @@ class TimelineProjection:
 
     name = "timeline"
 
-    def create(self, conn: psycopg.Connection) -> None:
+    def create(self, cur: Cursor) -> None:
         """Create the table when missing."""
-        conn.execute(_DDL)
+        cur.execute(_DDL)
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Insert one entry per event; a redelivered event changes nothing."""
         cur.executemany(
             "INSERT INTO timeline VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -65,7 +65,7 @@ class TimelineProjection:
         )
 
 
-def entries(cur: psycopg.Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
+def entries(cur: Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
             types: Sequence[str] | None, before: tuple[datetime, int] | None,
             limit: int) -> list[Entry]:
     """The agent's entries, newest first, filtered, after the cursor `before`."""

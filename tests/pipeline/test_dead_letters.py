@@ -16,6 +16,7 @@ from consumers.applier import Applier, RetryPolicy
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import ensure_topic
 from projections.agent_summary import AgentSummaryProjection
+from projections.db import Cursor
 from projections.envelope import Envelope
 from roster.settings import Settings
 from tests.builders import onboard_body
@@ -38,7 +39,7 @@ class Broken(AgentSummaryProjection):
     def __init__(self, victim: UUID) -> None:
         self.victim = victim
 
-    def apply(self, cur: psycopg.Cursor, envelopes: Sequence[Envelope]) -> None:
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         if any(e.agent_id == self.victim for e in envelopes):
             raise RuntimeError("bug: cannot summarise this agent")
         super().apply(cur, envelopes)

@@ -1,0 +1,198 @@
+"""SQLite as a read-model store, speaking the projections' PostgreSQL SQL.
+
+The projections write their SQL once, for psycopg. A `SqliteCursor` translates the few
+PostgreSQL spellings they use into SQLite's (placeholders, `= ANY(list)`, casts, `FOR UPDATE`)
+and converts values both ways, so rows come back as the same Python types: UUIDs, dates,
+aware datetimes and JSON documents. Statements SQLite cannot express the same way (indexes,
+hierarchy paths, text search) are written per dialect by the projection that needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from projections import trigrams
+from projections.jsonb import dumps
+
+_TOKENS = re.compile(
+    r"=\s*ANY\(\s*(?:(?P<any_positional>%s)|%\((?P<any_name>\w+)\)s)(?:::\w+\[\])?\s*\)"
+    r"|%\((?P<name>\w+)\)s|(?P<positional>%s)|(?P<percent>%%)"
+    r"|(?P<cast>::\w+(?:\[\])?)|(?P<lock>\s+FOR UPDATE\b)",
+    re.IGNORECASE,
+)
+
+
+_CASTS = re.compile(r"::\w+(?:\[\])?|\s+FOR UPDATE\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def translate(statement: str, with_params: bool = True) -> str:
+    """`statement` in SQLite's spelling: `%s` → `?`, `%(x)s` → `:x`, `%%` → `%`,
+    `= ANY(p)` → `IN (SELECT value FROM json_each(p))`, casts and `FOR UPDATE` dropped.
+    As with psycopg, `%` means a placeholder only when the statement has parameters."""
+    if not with_params:
+        return _CASTS.sub("", statement)
+    return _TOKENS.sub(_spelled, statement)
+
+
+def _spelled(token: re.Match[str]) -> str:
+    if token["any_positional"]:
+        return "IN (SELECT value FROM json_each(?))"
+    if token["any_name"]:
+        return f"IN (SELECT value FROM json_each(:{token['any_name']}))"  # noqa: S608
+    if token["name"]:
+        return f":{token['name']}"
+    if token["positional"]:
+        return "?"
+    if token["percent"]:
+        return "%"
+    if token["cast"] or token["lock"]:
+        return ""
+    return token.group()
+
+
+def to_sqlite(value: Any) -> Any:
+    """A parameter as SQLite stores it."""
+    if isinstance(value, UUID | Enum):
+        return str(value.value if isinstance(value, Enum) else value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Jsonb):
+        return dumps(value.obj)
+    if isinstance(value, dict):
+        return dumps(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return json.dumps([to_sqlite(v) for v in value])
+    return value
+
+
+def _parameters(params: Any) -> Any:
+    if params is None:
+        return ()
+    if isinstance(params, dict):
+        return {k: to_sqlite(v) for k, v in params.items()}
+    return tuple(to_sqlite(v) for v in params)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The complete statements of `script`, one by one."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
+def _datetime(raw: bytes) -> datetime:
+    found = datetime.fromisoformat(raw.decode())
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+sqlite3.register_converter("uuid", lambda raw: UUID(raw.decode()))
+sqlite3.register_converter("jsonb", json.loads)
+sqlite3.register_converter("timestamptz", _datetime)
+sqlite3.register_converter("date", lambda raw: date.fromisoformat(raw.decode()))
+sqlite3.register_converter("uuid_path", lambda raw: [UUID(v) for v in json.loads(raw)])
+
+
+class SqliteCursor:
+    """A cursor taking the projections' psycopg-style SQL and parameters."""
+
+    dialect = "sqlite"
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, query: str | sql.Composable, params: Any = None) -> SqliteCursor:
+        """Run one statement, or, without parameters, each statement of a script."""
+        if isinstance(query, sql.Composable):
+            query = query.as_string(None)
+        if params is not None:
+            self._cursor.execute(translate(query), _parameters(params))
+        else:
+            for statement in _statements(translate(query, with_params=False)):
+                self._cursor.execute(statement)
+        return self
+
+    def executemany(self, query: str, params_seq: Iterable[Any]) -> None:
+        """Run one statement once per parameter set."""
+        self._cursor.executemany(translate(query), (_parameters(p) for p in params_seq))
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the last statement changed."""
+        return self._cursor.rowcount
+
+
+class SqliteStore:
+    """One SQLite database file of read models, shared by the threads of one process.
+
+    Writers take turns on one connection (a transaction at a time); readers each use a
+    connection of their own thread and, in WAL mode, never wait for a writer.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, detect_types=sqlite3.PARSE_DECLTYPES,
+                               isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.create_function("word_similarity", 2, trigrams.word_similarity, deterministic=True)
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteCursor]:
+        """A cursor inside one write transaction, committed when the block ends."""
+        with self._write_lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteCursor(conn.cursor())
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def reader(self) -> SqliteCursor:
+        """A cursor for reads in autocommit: each statement sees the newest commit."""
+        return SqliteCursor(self._connection().cursor())
