@@ -34,12 +34,12 @@ class _Dialect:
     """Join of `hierarchy h` to the managers `m` on its path, and their order."""
 
 
-_POSTGRES = _Dialect(
-    ddl="""
+def _table(path_type: str) -> str:
+    return f"""
 CREATE TABLE IF NOT EXISTS hierarchy (
     agent_id uuid PRIMARY KEY,
     manager_id uuid,
-    path uuid[] NOT NULL,
+    path {path_type} NOT NULL,
     depth integer NOT NULL,
     agent_code text NOT NULL,
     name text NOT NULL,
@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS hierarchy (
     revision bigint NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_code);
+"""
+
+
+_POSTGRES = _Dialect(
+    ddl=_table("uuid[]") + """
 CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path)
     WITH (fastupdate = off);  -- no pending list: a subtree count never scans unindexed rows
 ALTER INDEX hierarchy_path SET (fastupdate = off);
@@ -86,19 +91,7 @@ RETURNING h.agent_id
 )
 
 _SQLITE = _Dialect(
-    ddl="""
-CREATE TABLE IF NOT EXISTS hierarchy (
-    agent_id uuid PRIMARY KEY,
-    manager_id uuid,
-    path uuid_path NOT NULL,
-    depth integer NOT NULL,
-    agent_code text NOT NULL,
-    name text NOT NULL,
-    status text NOT NULL,
-    version integer NOT NULL,
-    revision bigint NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS hierarchy_manager ON hierarchy (manager_id, agent_code);
+    ddl=_table("uuid_path") + """
 CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy (path);
 """,
     within="(agent_id = %(x)s OR path BETWEEN "
