@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from projections.db import Cursor
+from projections.db import Cursor, is_sqlite
 
 PROFILE = "profile"
 CHAIN = "chain"
@@ -40,7 +40,10 @@ def create(cur: Cursor) -> None:
 
 
 def mark(cur: Cursor, keys: Iterable[str]) -> None:
-    """Mark `keys` as changed, inside the caller's transaction."""
+    """Mark `keys` as changed, inside the caller's transaction (on SQLite, the embedded
+    default without Redis, there is no copy to refresh and nothing is marked)."""
+    if is_sqlite(cur):
+        return
     cur.executemany("INSERT INTO cache_marks (key) VALUES (%s) ON CONFLICT DO NOTHING",
                     [(k,) for k in sorted(set(keys))])
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from projections import hierarchy, search, trigrams
 from projections.agent_summary import AgentSummaryProjection
 from projections.envelope import Envelope
+from projections.profile import AgentProfileProjection
 from projections.sqlite import SqliteStore, translate
 from projections.timeline import TimelineProjection, entries
 
@@ -66,6 +67,14 @@ def test_rows_come_back_as_the_same_python_types(store: SqliteStore) -> None:
     assert entry.occurred_at == AT
     assert entry.details["agent_code"] == "AG-1"
     assert entries(store.reader(), agent, None, None, ["Approved"], None, 10) == []
+
+
+def test_no_redis_copies_are_marked_on_sqlite(store: SqliteStore) -> None:
+    with store.transaction() as cur:
+        AgentProfileProjection().create(cur)
+        AgentProfileProjection().apply(cur, [onboarded(uuid4(), "AG-1", "Meera", "Iyer")])
+    assert store.reader().execute("SELECT count(*) FROM cache_marks").fetchone() == (0,)
+    assert store.reader().execute("SELECT count(*) FROM agent_profile").fetchone() == (1,)
 
 
 def test_a_failed_transaction_leaves_nothing(store: SqliteStore) -> None:
