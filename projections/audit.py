@@ -17,6 +17,7 @@ from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.per_agent import fold
+from projections.window import Window
 
 AUDITED = (*profile.ATTRIBUTES, "manager_id", "status")
 """Fields whose before and after are recorded; licenses are recorded one by one."""
@@ -94,20 +95,14 @@ class AuditLogProjection:
         )
 
 
-def entries(cur: Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
-            actor: str | None, after: tuple[datetime, int] | None,
-            limit: int) -> list[AuditEntry]:
-    """The agent's audit entries, oldest first, filtered, after the cursor `after`."""
+def entries(cur: Cursor, agent_id: UUID, actor: str | None,
+            window: Window) -> list[AuditEntry]:
+    """The agent's audit entries in `window`, oldest first, by `actor` if given."""
     cur.execute(
-        "SELECT position, agent_version, occurred_at, type, actor, source, correlation_id, "
+        "SELECT position, agent_version, occurred_at, type, actor, source, correlation_id, "  # noqa: S608
         "reason, changes FROM audit_log WHERE agent_id = %(a)s "
-        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
-        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
         "AND (%(actor)s::text IS NULL OR actor = %(actor)s) "
-        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, position) > (%(at)s, %(p)s)) "
-        "ORDER BY occurred_at, position LIMIT %(limit)s",
-        {"a": agent_id, "since": since, "until": until, "actor": actor,
-         "at": after[0] if after else None, "p": after[1] if after else None,
-         "limit": limit},
+        + window.sql("position", newest_first=False),
+        {"a": agent_id, "actor": actor, **window.params()},
     )
     return [AuditEntry(*row) for row in cur.fetchall()]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from projections.db import Cursor
 from projections.envelope import Envelope
+from projections.window import Window
 from projections.wording import line
 
 KINDS = {
@@ -72,19 +73,13 @@ class NotificationsProjection:
 
 
 def notices(cur: Cursor, agent_id: UUID | None, kind: str | None,
-            since: datetime | None, until: datetime | None, before: tuple[datetime, int] | None,
-            limit: int) -> list[Notice]:
-    """Notices newest first, filtered, after the cursor `before`."""
+            window: Window) -> list[Notice]:
+    """Notices in `window`, newest first, of one agent and one type if given."""
     cur.execute(
         "SELECT position, agent_id, type, event_type, occurred_at, actor, message "
         "FROM notifications WHERE (%(a)s::uuid IS NULL OR agent_id = %(a)s) "
         "AND (%(kind)s::text IS NULL OR type = %(kind)s) "
-        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
-        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
-        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, position) < (%(at)s, %(p)s)) "
-        "ORDER BY occurred_at DESC, position DESC LIMIT %(limit)s",
-        {"a": agent_id, "kind": kind, "since": since, "until": until,
-         "at": before[0] if before else None, "p": before[1] if before else None,
-         "limit": limit},
+        + window.sql("position", newest_first=True),
+        {"a": agent_id, "kind": kind, **window.params()},
     )
     return [Notice(*row) for row in cur.fetchall()]

@@ -13,6 +13,7 @@ from psycopg.types.json import Jsonb
 from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.jsonb import dumps
+from projections.window import Window
 from projections.wording import line
 
 _DDL = """
@@ -65,20 +66,14 @@ class TimelineProjection:
         )
 
 
-def entries(cur: Cursor, agent_id: UUID, since: datetime | None, until: datetime | None,
-            types: Sequence[str] | None, before: tuple[datetime, int] | None,
-            limit: int) -> list[Entry]:
-    """The agent's entries, newest first, filtered, after the cursor `before`."""
+def entries(cur: Cursor, agent_id: UUID, types: Sequence[str] | None,
+            window: Window) -> list[Entry]:
+    """The agent's entries in `window`, newest first, of `types` if given."""
     cur.execute(
         "SELECT agent_version, position, occurred_at, type, actor, source, summary, details "
         "FROM timeline WHERE agent_id = %(a)s "
-        "AND (%(since)s::timestamptz IS NULL OR occurred_at >= %(since)s) "
-        "AND (%(until)s::timestamptz IS NULL OR occurred_at < %(until)s) "
         "AND (%(types)s::text[] IS NULL OR type = ANY(%(types)s)) "
-        "AND (%(at)s::timestamptz IS NULL OR (occurred_at, agent_version) < (%(at)s, %(v)s)) "
-        "ORDER BY occurred_at DESC, agent_version DESC LIMIT %(limit)s",
-        {"a": agent_id, "since": since, "until": until, "types": list(types) if types else None,
-         "at": before[0] if before else None, "v": before[1] if before else None,
-         "limit": limit},
+        + window.sql("agent_version", newest_first=True),
+        {"a": agent_id, "types": list(types) if types else None, **window.params()},
     )
     return [Entry(*row) for row in cur.fetchall()]

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
+import psycopg
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from projections import audit, notifications, timeline
+from projections.window import Window
 from readapi import cursors
 from readapi.deps import Auditor, Cursor, Limit, MinPosition, Store, Viewer
 from readapi.responses import page
+from readapi.store import ReadStore
 from webkit.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["activity"])
+T = TypeVar("T")
 
 From = Annotated[datetime | None, Query(alias="from", description="Inclusive, ISO 8601.")]
 To = Annotated[datetime | None, Query(alias="to", description="Exclusive, ISO 8601.")]
@@ -23,12 +28,26 @@ NotificationType = Annotated[str | None, Query(
     alias="type", description=f"One of: {', '.join(sorted(set(notifications.KINDS.values())))}")]
 
 
-def _range(since: datetime | None, until: datetime | None) -> None:
+def _window(since: datetime | None, until: datetime | None, cursor: str | None,
+            limit: int) -> Window:
+    """The rows a listing asks for, one over `limit` to know whether a next page follows;
+    a 422 problem for a backwards or zone-less range."""
     if since is not None and until is not None and since >= until:
         raise Problem(422, "bad_range", "`from` must be before `to`")
     for bound in (since, until):
         if bound is not None and bound.tzinfo is None:
             raise Problem(422, "bad_range", "give `from` and `to` with a time zone offset")
+    return Window(since, until, cursors.decode_at(cursor), limit + 1)
+
+
+async def _listing(store: ReadStore, projection: str, min_position: int | None, limit: int,
+                   fetch: Callable[[psycopg.Cursor], Sequence[T]],
+                   key: Callable[[T], tuple[datetime, int]]) -> Response:
+    """A page of `fetch`'s rows once `projection` has reached `min_position`; each row's
+    `key` (time and tiebreak) makes the next page's cursor."""
+    position = await store.wait((projection,), min_position)
+    rows = await store.run(fetch)
+    return page(rows, limit, lambda r: cursors.encode_at(*key(r)), position)
 
 
 @router.get("/agents/{agent_id}/timeline")
@@ -38,13 +57,10 @@ async def get_timeline(
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
     """The agent's events, newest first, each with a one-line summary."""
-    _range(since, until)
-    position = await store.wait((timeline.TimelineProjection.name,), min_position)
-    after = cursors.decode_at(cursor)
-    rows = await store.run(lambda cur: timeline.entries(cur, agent_id, since, until, types,
-                                                        after, limit + 1))
-    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.agent_version),
-                position)
+    window = _window(since, until, cursor, limit)
+    return await _listing(store, timeline.TimelineProjection.name, min_position, limit,
+                          lambda cur: timeline.entries(cur, agent_id, types, window),
+                          lambda r: (r.occurred_at, r.agent_version))
 
 
 @router.get("/agents/{agent_id}/audit")
@@ -54,13 +70,10 @@ async def get_audit(
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
     """Every event of the agent, oldest first, with who did it and each field's before/after."""
-    _range(since, until)
-    position = await store.wait((audit.AuditLogProjection.name,), min_position)
-    after = cursors.decode_at(cursor)
-    rows = await store.run(lambda cur: audit.entries(cur, agent_id, since, until, actor,
-                                                     after, limit + 1))
-    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
-                position)
+    window = _window(since, until, cursor, limit)
+    return await _listing(store, audit.AuditLogProjection.name, min_position, limit,
+                          lambda cur: audit.entries(cur, agent_id, actor, window),
+                          lambda r: (r.occurred_at, r.position))
 
 
 @router.get("/notifications")
@@ -70,12 +83,9 @@ async def get_notifications(
     min_position: MinPosition = None,
 ) -> Response:
     """Notices raised by events, newest first."""
-    _range(since, until)
+    window = _window(since, until, cursor, limit)
     if kind is not None and kind not in notifications.KINDS.values():
         raise Problem(422, "bad_type", f"no notification type {kind!r}")
-    position = await store.wait((notifications.NotificationsProjection.name,), min_position)
-    after = cursors.decode_at(cursor)
-    rows = await store.run(lambda cur: notifications.notices(cur, agent_id, kind, since, until,
-                                                             after, limit + 1))
-    return page(rows, limit, lambda r: cursors.encode_at(r.occurred_at, r.position),
-                position)
+    return await _listing(store, notifications.NotificationsProjection.name, min_position,
+                          limit, lambda cur: notifications.notices(cur, agent_id, kind, window),
+                          lambda r: (r.occurred_at, r.position))

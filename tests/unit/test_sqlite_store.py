@@ -17,6 +17,7 @@ from projections.envelope import Envelope
 from projections.profile import AgentProfileProjection
 from projections.sqlite import SqliteStore, translate
 from projections.timeline import TimelineProjection, entries
+from projections.window import Window
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -63,10 +64,10 @@ def test_rows_come_back_as_the_same_python_types(store: SqliteStore) -> None:
     with store.transaction() as cur:
         TimelineProjection().create(cur)
         TimelineProjection().apply(cur, [onboarded(agent, "AG-1", "Meera", "Iyer")])
-    (entry,) = entries(store.reader(), agent, None, None, ["Onboarded"], None, 10)
+    (entry,) = entries(store.reader(), agent, ["Onboarded"], Window())
     assert entry.occurred_at == AT
     assert entry.details["agent_code"] == "AG-1"
-    assert entries(store.reader(), agent, None, None, ["Approved"], None, 10) == []
+    assert entries(store.reader(), agent, ["Approved"], Window()) == []
 
 
 def test_no_redis_copies_are_marked_on_sqlite(store: SqliteStore) -> None:
@@ -88,7 +89,7 @@ def test_a_failed_transaction_leaves_nothing(store: SqliteStore) -> None:
 
     with pytest.raises(RuntimeError):
         crash_mid_batch()
-    assert entries(store.reader(), agent, None, None, None, None, 10) == []
+    assert entries(store.reader(), agent, None, Window()) == []
 
 
 def test_hierarchy_paths_follow_the_links_in_any_order_and_after_a_move(
