@@ -39,7 +39,8 @@ def _packed(prefix: str, documents: dict[str, Versioned]) -> tuple[list[str], li
 
 
 class DocumentCache:
-    """Documents under one key prefix of one Redis database."""
+    """Documents under one key prefix of one Redis database, as the consumer's cache sync
+    writes them (the read API reads them through `AsyncDocumentCache`)."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._client = client
@@ -52,15 +53,6 @@ class DocumentCache:
             return 0
         keys, args = _packed(self._prefix, documents)
         return int(self._set_if_newer(keys=keys, args=args))
-
-    def get(self, keys: Sequence[str]) -> list[Versioned | None]:
-        """The documents of `keys` in order (None where missing), in one round trip."""
-        values = self._client.mget([f"{self._prefix}:{k}" for k in keys])
-        return [None if v is None else _parse(v) for v in values]
-
-    def ping(self) -> bool:
-        """Whether Redis answers."""
-        return bool(self._client.ping())
 
 
 class AsyncDocumentCache:

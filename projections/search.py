@@ -64,8 +64,8 @@ def _conditions(f: Filters, today: date,
             where.append(sql.SQL("(search_text LIKE %s OR %s <%% search_text)"))
             params += [like, text]
         else:
-            grams = sorted(set().union(*(trigrams.trigrams(w) for w in trigrams.words(text))))
-            shared = [g for g in grams if g.strip() and len(g.strip()) == 3]
+            grams = set().union(*(trigrams.trigrams(w) for w in trigrams.words(text)))
+            shared = sorted(g for g in grams if " " not in g)
             if shared:
                 where.append(sql.SQL("rowid IN (SELECT rowid FROM agent_summary_text "
                                      "WHERE agent_summary_text MATCH %s)"))

@@ -67,8 +67,10 @@ def _spelled(token: re.Match[str]) -> str:
 
 def to_sqlite(value: Any) -> Any:
     """A parameter as SQLite stores it."""
-    if isinstance(value, UUID | Enum):
-        return str(value.value if isinstance(value, Enum) else value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, date):
@@ -144,11 +146,6 @@ class SqliteCursor:
     def fetchall(self) -> list[Any]:
         """The remaining rows."""
         return self._cursor.fetchall()
-
-    @property
-    def rowcount(self) -> int:
-        """Rows the last statement changed."""
-        return self._cursor.rowcount
 
 
 class SqliteStore:
