@@ -51,9 +51,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield made
 
 
+@contextmanager
+def service_on(settings: Settings) -> Iterator[AgentService]:
+    """The application service on the event store of `settings`, with `TODAY` as the date,
+    closed afterwards."""
+    app = AgentService(settings.event_store_env(), settings.index_key, today=lambda: TODAY)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
 @pytest.fixture
 def service(settings: Settings) -> Iterator[AgentService]:
     """The application service on the fixture's store, with `TODAY` as the date."""
-    app = AgentService(settings.event_store_env(), settings.index_key, today=lambda: TODAY)
-    yield app
-    app.close()
+    with service_on(settings) as app:
+        yield app

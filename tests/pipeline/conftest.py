@@ -15,8 +15,7 @@ import pytest
 
 from commands.service import AgentService
 from roster.settings import Settings, Store
-from tests.builders import TODAY
-from tests.conftest import make_settings, postgres_schema
+from tests.conftest import make_settings, postgres_schema, service_on
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,10 +37,8 @@ def pipeline_settings() -> Iterator[Settings]:
 @pytest.fixture
 def pipeline_service(pipeline_settings: Settings) -> Iterator[AgentService]:
     """The application service on the pipeline's event store."""
-    app = AgentService(pipeline_settings.event_store_env(), pipeline_settings.index_key,
-                       today=lambda: TODAY)
-    yield app
-    app.close()
+    with service_on(pipeline_settings) as app:
+        yield app
 
 
 def free_port() -> int:

@@ -15,8 +15,7 @@ from commands.service import AgentService
 from roster import pipeline
 from roster.settings import Settings, Store, Transport
 from roster.wiring import read_api
-from tests.builders import TODAY
-from tests.conftest import make_settings, postgres_schema
+from tests.conftest import make_settings, postgres_schema, service_on
 from webkit.auth import Role, issue_token
 
 pytestmark = pytest.mark.postgres
@@ -40,10 +39,8 @@ def read_settings() -> Iterator[Settings]:
 @pytest.fixture
 def write(read_settings: Settings) -> Iterator[AgentService]:
     """The application service on the test's event store."""
-    app = AgentService(read_settings.event_store_env(), read_settings.index_key,
-                       today=lambda: TODAY)
-    yield app
-    app.close()
+    with service_on(read_settings) as app:
+        yield app
 
 
 class Models:
