@@ -52,11 +52,11 @@ async def search_agents(
 
 @router.get("/{agent_id}")
 async def get_profile(agent_id: UUID, store: Store, _: Viewer,
-                min_position: MinPosition = None) -> Response:
+                      min_position: MinPosition = None) -> Response:
     """Attributes, licenses, status history, manager chain and direct reports of one agent."""
     position = await store.wait(PROFILE, min_position)
-    profile, chain = await store.documents([cache.profile_key(agent_id), cache.chain_key(agent_id)],
-                                     fresh=min_position is not None)
+    keys = [cache.profile_key(agent_id), cache.chain_key(agent_id)]
+    profile, chain = await store.documents(keys, fresh=min_position is not None)
     if profile is None:
         raise Problem(404, "agent_not_found", f"no agent {agent_id}")
     version, document = profile

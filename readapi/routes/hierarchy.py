@@ -27,7 +27,7 @@ def _node(n: hierarchy.Node) -> dict[str, Any]:
 
 @router.get("/{agent_id}/hierarchy")
 async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
-                  min_position: MinPosition = None) -> Response:
+                        min_position: MinPosition = None) -> Response:
     """The managers above the agent (root first), its direct reports and its subtree size."""
     position = await store.wait(HIERARCHY, min_position)
     (chain,) = await store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
