@@ -28,25 +28,21 @@ from psycopg.types.json import Jsonb
 from projections import trigrams
 from projections.jsonb import dumps
 
-_TOKENS = re.compile(
-    r"=\s*ANY\(\s*(?:(?P<any_positional>%s)|%\((?P<any_name>\w+)\)s)(?:::\w+\[\])?\s*\)"
-    r"|%\((?P<name>\w+)\)s|(?P<positional>%s)|(?P<percent>%%)"
-    r"|(?P<cast>::\w+(?:\[\])?)|(?P<lock>\s+FOR UPDATE\b)",
+_CASTS = re.compile(r"::\w+(?:\[\])?|\s+FOR UPDATE\b", re.IGNORECASE)
+_PLACEHOLDERS = re.compile(
+    r"=\s*ANY\(\s*(?:(?P<any_positional>%s)|%\((?P<any_name>\w+)\)s)\s*\)"
+    r"|%\((?P<name>\w+)\)s|(?P<positional>%s)|%%",
     re.IGNORECASE,
 )
 
 
-_CASTS = re.compile(r"::\w+(?:\[\])?|\s+FOR UPDATE\b", re.IGNORECASE)
-
-
 @lru_cache(maxsize=512)
 def translate(statement: str, with_params: bool = True) -> str:
-    """`statement` in SQLite's spelling: `%s` → `?`, `%(x)s` → `:x`, `%%` → `%`,
-    `= ANY(p)` → `IN (SELECT value FROM json_each(p))`, casts and `FOR UPDATE` dropped.
-    As with psycopg, `%` means a placeholder only when the statement has parameters."""
-    if not with_params:
-        return _CASTS.sub("", statement)
-    return _TOKENS.sub(_spelled, statement)
+    """`statement` in SQLite's spelling: casts and `FOR UPDATE` dropped, and with parameters
+    `%s` → `?`, `%(x)s` → `:x`, `%%` → `%`, `= ANY(p)` → `IN (SELECT value FROM json_each(p))`
+    (as with psycopg, `%` means a placeholder only when the statement has parameters)."""
+    plain = _CASTS.sub("", statement)
+    return _PLACEHOLDERS.sub(_spelled, plain) if with_params else plain
 
 
 def _spelled(token: re.Match[str]) -> str:
@@ -58,11 +54,7 @@ def _spelled(token: re.Match[str]) -> str:
         return f":{token['name']}"
     if token["positional"]:
         return "?"
-    if token["percent"]:
-        return "%"
-    if token["cast"] or token["lock"]:
-        return ""
-    return token.group()
+    return "%"
 
 
 def to_sqlite(value: Any) -> Any:
