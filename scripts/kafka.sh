@@ -61,9 +61,17 @@ up() {
   exit 1
 }
 
-down() {
+# The broker's pid: from this checkout's pid file, else a broker this script started from
+# another checkout of the project (its state, and so its pid file, lives there).
+broker_pid() {
   local pid; pid=$(cat "$PID_FILE" 2>/dev/null || true)
-  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then log "not running"; return; fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; return; fi
+  pgrep -f "kafka\.Kafka .*/kafka/server\.properties" | head -1 || true
+}
+
+down() {
+  local pid; pid=$(broker_pid)
+  if [ -z "$pid" ]; then log "not running"; return; fi
   kill "$pid"
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { log "stopped"; rm -f "$PID_FILE"; return; }; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
