@@ -37,6 +37,7 @@ from consumers.relay import Relay
 from domain.agent import Agent
 from domain.values import Provenance
 from projections.agent_summary import AgentSummaryProjection
+from roster import pipeline
 from roster.settings import Settings
 from tests.agents import active_agent
 from tests.builders import TODAY, onboard_body
@@ -83,7 +84,7 @@ def with_schema(settings: Settings, schema: str) -> Settings:
 def summary_catch_up(settings: Settings, events: int) -> tuple[float, Settings]:
     """Events/s of a fresh summary consumer reading the whole topic, and its settings."""
     target = with_schema(settings, f"bench_read_{uuid.uuid4().hex[:8]}")
-    applier = Applier(target.read_models_conninfo(), AgentSummaryProjection(),
+    applier = Applier(pipeline.database(target), AgentSummaryProjection(),
                       settings.kafka_topic)
     applier.create()
     feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic,
@@ -199,7 +200,7 @@ def freshness(settings: Settings, caught_up: Settings, service: AgentService, ra
             for e in (d.envelope for d in deliveries if d.envelope is not None):
                 visible.setdefault((e.agent_id, e.agent_version), now)
 
-    applier = Timed(caught_up.read_models_conninfo(), AgentSummaryProjection(),
+    applier = Timed(pipeline.database(caught_up), AgentSummaryProjection(),
                     settings.kafka_topic)
     publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
     relay = Relay(EventLog(service), Lease(settings.read_models_conninfo(), "bench.fresh"),

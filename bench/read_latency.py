@@ -77,7 +77,7 @@ def seed(settings: Settings, agents: int) -> list[list[UUID]]:
     """`agents` onboarded, licensed and approved agents, level by level, through every
     projection (as the log feed would deliver them); the ids of each level."""
     chance = random.Random(5)
-    appliers = [Applier(settings.read_models_conninfo(), p, "log")
+    appliers = [Applier(pipeline.database(settings), p, "log")
                 for p in pipeline.projections()]
     for applier in appliers:
         applier.create()

@@ -1,6 +1,6 @@
 """Applies delivered events to one projection exactly once, with retries and dead letters.
 
-Each batch is one PostgreSQL transaction holding the read-model change and the tracking marks
+Each batch is one read-model transaction holding the read-model change and the tracking marks
 together. Events at or below a partition's mark are duplicates and are dropped. When the
 projection raises, the batch is rolled back and its events are applied one by one; an event that
 keeps failing is parked, and the same agent's later events are parked behind it (`waiting`)
@@ -11,31 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
 
-import psycopg
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    before_sleep_log,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential
 
 from consumers import bookkeeping, metrics
 from consumers.bookkeeping import FAILED, NOTHING, WAITING, Mark
+from consumers.database import DDL_LOCK, Database, projection_lock
+from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.projection import Projection
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,65 +53,38 @@ class RetryPolicy:
     max_wait: float = 5.0
 
 
-def lock_key(projection: str) -> int:
-    """The advisory-lock key that `roster dlq retry` holds exclusively against batches."""
-    return zlib.crc32(f"roster.projection.{projection}".encode())
-
-
 class Applier:
-    """Feeds one projection from one source (a topic, or the log) over one connection."""
+    """Feeds one projection from one source (a topic, or the log) into one database."""
 
-    def __init__(self, conninfo: str, projection: Projection, source: str,
+    def __init__(self, database: Database, projection: Projection, source: str,
                  policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.projection = projection
         self.source = source
         self.policy = policy or RetryPolicy()
-        self._conninfo = conninfo
+        self.database = database
         self._sleep = sleep
-        self._conn: psycopg.Connection | None = None
         self.last_applied_at = datetime.min.replace(tzinfo=UTC)
         """When the newest event applied here was accepted by the write side."""
 
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self._conninfo)
-        return self._conn
-
-    def _persistently(self, work: Callable[[psycopg.Connection], T]) -> T:
-        """Run `work`, reconnecting and retrying with backoff while PostgreSQL is unreachable."""
-        for attempt in Retrying(retry=retry_if_exception_type(psycopg.OperationalError),
-                                wait=wait_exponential(multiplier=0.2, max=10),
-                                before_sleep=before_sleep_log(log, logging.WARNING),
-                                sleep=self._sleep):
-            with attempt:
-                return work(self._connection())
-        raise AssertionError("unreachable: tenacity retries forever")
-
     def create(self) -> None:
-        """Create the projection's tables and the bookkeeping tables (one process at a time:
-        concurrent `CREATE ... IF NOT EXISTS` can still collide in PostgreSQL's catalog)."""
-        def create(conn: psycopg.Connection) -> None:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("ddl"),))
-                bookkeeping.create(conn)
-                self.projection.create(conn.cursor())
-        self._persistently(create)
+        """Create the projection's tables and the bookkeeping tables."""
+        def create(cur: Cursor) -> None:
+            bookkeeping.create(cur)
+            self.projection.create(cur)
+        self.database.run(create, DDL_LOCK)
 
     def marks(self, partitions: Sequence[int]) -> dict[int, Mark]:
         """How far each of `partitions` has been applied (where to resume reading)."""
-        def read(conn: psycopg.Connection) -> dict[int, Mark]:
-            with conn.transaction():
-                return bookkeeping.marks(conn.cursor(), self.projection.name, self.source,
-                                         partitions)
-        return self._persistently(read)
+        return self.database.run(lambda cur: bookkeeping.marks(
+            cur, self.projection.name, self.source, partitions))
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         """Apply a batch exactly once; falls back to one event at a time when it fails."""
         if not deliveries:
             return
         try:
-            self._persistently(partial(self._transaction, deliveries=deliveries))
+            self._commit(deliveries)
         except Exception:
             log.warning("batch of %d failed in %s; applying one at a time",
                         len(deliveries), self.projection.name, exc_info=True)
@@ -139,38 +102,41 @@ class Applier:
                                     before_sleep=self._count_retry, sleep=self._sleep,
                                     reraise=True):
                 with attempt:
-                    self._persistently(partial(self._transaction, deliveries=[delivery]))
+                    self._commit([delivery])
         except Exception as error:
             log.warning("%s parks position %d after %d attempts: %s", self.projection.name,
                         delivery.position, policy.attempts, error)
             failure = f"{type(error).__name__}: {error}"
-            self._persistently(partial(self._transaction, deliveries=[delivery], failure=failure))
+            self._commit([delivery], failure)
 
     def _count_retry(self, state: RetryCallState) -> None:
         metrics.CONSUMER_RETRIES.labels(self.projection.name).inc()
 
-    def _transaction(self, conn: psycopg.Connection, deliveries: Sequence[Delivery],
-                     failure: str | None = None) -> None:
+    def _commit(self, deliveries: Sequence[Delivery], failure: str | None = None) -> None:
+        """One transaction over `deliveries` (parking them as failed when `failure` is given),
+        counted once it has committed."""
+        work = partial(self._transaction, deliveries=deliveries, failure=failure)
+        applied, waiting, failed = self.database.run(work, projection_lock(self.projection.name))
+        self._count(applied, waiting, failed)
+
+    def _transaction(self, cur: Cursor, deliveries: Sequence[Delivery], failure: str | None,
+                     ) -> tuple[list[Envelope], list[Envelope], list[Envelope]]:
         name = self.projection.name
-        with conn.transaction():
-            cur = conn.cursor()
-            cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (lock_key(name),))
-            marks = bookkeeping.marks(cur, name, self.source,
-                                      {d.partition for d in deliveries})
-            fresh = [d.envelope for d in deliveries if d.envelope is not None
-                     and d.position > marks.get(d.partition, NOTHING).position]
-            blocked = bookkeeping.blocked_agents(cur, name, (e.agent_id for e in fresh))
-            waiting = [e for e in fresh if e.agent_id in blocked]
-            ready = [e for e in fresh if e.agent_id not in blocked]
-            if failure is not None:
-                bookkeeping.park(cur, name, ready, FAILED, failure, self.policy.attempts)
-            else:
-                self.projection.apply(cur, ready)
-            if waiting:
-                bookkeeping.park(cur, name, waiting, WAITING,
-                                 "waits behind an earlier parked event of the same agent", 0)
-            bookkeeping.save_marks(cur, name, self.source, _advanced(marks, deliveries))
-        self._count(ready if failure is None else [], waiting, failed=ready if failure else [])
+        marks = bookkeeping.marks(cur, name, self.source, {d.partition for d in deliveries})
+        fresh = [d.envelope for d in deliveries if d.envelope is not None
+                 and d.position > marks.get(d.partition, NOTHING).position]
+        blocked = bookkeeping.blocked_agents(cur, name, (e.agent_id for e in fresh))
+        waiting = [e for e in fresh if e.agent_id in blocked]
+        ready = [e for e in fresh if e.agent_id not in blocked]
+        if failure is not None:
+            bookkeeping.park(cur, name, ready, FAILED, failure, self.policy.attempts)
+        else:
+            self.projection.apply(cur, ready)
+        if waiting:
+            bookkeeping.park(cur, name, waiting, WAITING,
+                             "waits behind an earlier parked event of the same agent", 0)
+        bookkeeping.save_marks(cur, name, self.source, _advanced(marks, deliveries))
+        return ([], waiting, ready) if failure is not None else (ready, waiting, [])
 
     def _count(self, applied: list[Envelope], waiting: list[Envelope],
                failed: list[Envelope]) -> None:
@@ -184,9 +150,8 @@ class Applier:
             self.last_applied_at = applied[-1].occurred_at
 
     def close(self) -> None:
-        """Close the connection."""
-        if self._conn is not None:
-            self._conn.close()
+        """Close the database connection."""
+        self.database.close()
 
 
 def _advanced(marks: dict[int, Mark], deliveries: Sequence[Delivery]) -> dict[int, Mark]:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import psycopg
-
+from projections.db import Cursor
 from projections.envelope import Envelope
 
 DDL = """
@@ -75,12 +74,12 @@ class DeadLetter:
     envelope: Envelope
 
 
-def create(conn: psycopg.Connection) -> None:
+def create(cur: Cursor) -> None:
     """Create the tracking and dead-letter tables when missing."""
-    conn.execute(DDL)
+    cur.execute(DDL)
 
 
-def marks(cur: psycopg.Cursor, projection: str, source: str,
+def marks(cur: Cursor, projection: str, source: str,
           partitions: Iterable[int]) -> dict[int, Mark]:
     """The marks of `partitions`, locked until the transaction ends (new ones start at
     `NOTHING`), so that two consumers briefly sharing a partition apply one after the other."""
@@ -99,7 +98,7 @@ def marks(cur: psycopg.Cursor, projection: str, source: str,
     return {p: Mark(o, pos) for p, o, pos in cur.fetchall()}
 
 
-def save_marks(cur: psycopg.Cursor, projection: str, source: str, moved: dict[int, Mark]) -> None:
+def save_marks(cur: Cursor, projection: str, source: str, moved: dict[int, Mark]) -> None:
     """Record how far each partition in `moved` has been applied."""
     cur.executemany(
         "UPDATE projection_tracking SET \"offset\" = %s, position = %s, "
@@ -108,7 +107,7 @@ def save_marks(cur: psycopg.Cursor, projection: str, source: str, moved: dict[in
     )
 
 
-def blocked_agents(cur: psycopg.Cursor, projection: str, agent_ids: Iterable[UUID]) -> set[UUID]:
+def blocked_agents(cur: Cursor, projection: str, agent_ids: Iterable[UUID]) -> set[UUID]:
     """Those of `agent_ids` with a parked event in `projection`: their later events must wait."""
     cur.execute(
         "SELECT DISTINCT agent_id FROM dead_letters WHERE projection = %s AND agent_id = ANY(%s)",
@@ -117,7 +116,7 @@ def blocked_agents(cur: psycopg.Cursor, projection: str, agent_ids: Iterable[UUI
     return {row[0] for row in cur.fetchall()}
 
 
-def park(cur: psycopg.Cursor, projection: str, envelopes: Sequence[Envelope], state: str,
+def park(cur: Cursor, projection: str, envelopes: Sequence[Envelope], state: str,
          error: str, attempts: int) -> None:
     """Put `envelopes` in the dead-letter store of `projection`."""
     cur.executemany(
@@ -129,7 +128,7 @@ def park(cur: psycopg.Cursor, projection: str, envelopes: Sequence[Envelope], st
     )
 
 
-def parked(cur: psycopg.Cursor, projection: str | None = None) -> list[DeadLetter]:
+def parked(cur: Cursor, projection: str | None = None) -> list[DeadLetter]:
     """Parked events, of one projection or all, in log order."""
     cur.execute(
         "SELECT projection, position, agent_id, agent_version, event_type, state, error, "
@@ -144,13 +143,13 @@ def parked(cur: psycopg.Cursor, projection: str | None = None) -> list[DeadLette
             in cur.fetchall()]
 
 
-def unpark(cur: psycopg.Cursor, letter: DeadLetter) -> None:
+def unpark(cur: Cursor, letter: DeadLetter) -> None:
     """Remove `letter` from the dead-letter store (it has been applied)."""
     cur.execute("DELETE FROM dead_letters WHERE projection = %s AND position = %s",
                 (letter.projection, letter.position))
 
 
-def record_failure(cur: psycopg.Cursor, letter: DeadLetter, error: str) -> None:
+def record_failure(cur: Cursor, letter: DeadLetter, error: str) -> None:
     """Note that one more retry of `letter` failed, with its error."""
     cur.execute(
         "UPDATE dead_letters SET state = %s, error = %s, attempts = attempts + 1 "

@@ -1,17 +1,16 @@
 """`roster dlq retry`: applies parked events again, per agent in log order.
 
-It holds the projection's advisory lock exclusively, so no consumer batch interleaves: an agent's
-events leave the dead-letter store in order, and an agent whose head still fails stays parked.
+It holds the projection's lock exclusively, so no consumer batch interleaves: an agent's events
+leave the dead-letter store in order, and an agent whose head still fails stays parked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import psycopg
-
 from consumers import bookkeeping
-from consumers.applier import lock_key
+from consumers.database import Database, projection_lock
+from projections.db import Cursor, savepoint
 from projections.projection import Projection
 
 
@@ -24,19 +23,17 @@ class Redrive:
     errors: list[str] = field(default_factory=list)
 
 
-def retry_parked(conninfo: str, projection: Projection) -> Redrive:
+def retry_parked(database: Database, projection: Projection) -> Redrive:
     """Apply `projection`'s parked events again; stop at each agent's first failure."""
-    outcome = Redrive()
-    with psycopg.connect(conninfo) as conn, conn.transaction():
-        cur = conn.cursor()
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(projection.name),))
+    def retry(cur: Cursor) -> Redrive:
+        outcome = Redrive()
         stuck: set[object] = set()
         for letter in bookkeeping.parked(cur, projection.name):
             if letter.agent_id in stuck:
                 outcome.still_parked += 1
                 continue
             try:
-                with conn.transaction():
+                with savepoint(cur):
                     projection.apply(cur, [letter.envelope])
                     bookkeeping.unpark(cur, letter)
                 outcome.applied += 1
@@ -46,4 +43,5 @@ def retry_parked(conninfo: str, projection: Projection) -> Redrive:
                 message = f"{type(error).__name__}: {error}"
                 outcome.errors.append(f"position {letter.position}: {message}")
                 bookkeeping.record_failure(cur, letter, message)
-    return outcome
+        return outcome
+    return database.run(retry, projection_lock(projection.name, exclusive=True))

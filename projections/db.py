@@ -6,7 +6,8 @@ Where the two cannot share a statement, `is_sqlite` tells the projection which o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 
@@ -29,3 +30,17 @@ class Cursor(Protocol):
 def is_sqlite(cur: Cursor) -> bool:
     """Whether `cur` is a SQLite cursor (else PostgreSQL)."""
     return getattr(cur, "dialect", "postgresql") == "sqlite"
+
+
+@contextmanager
+def savepoint(cur: Cursor, name: str = "roster_step") -> Iterator[None]:
+    """A step inside the transaction that is undone alone when the block raises (the same
+    SQL on PostgreSQL and SQLite)."""
+    cur.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        cur.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        cur.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    cur.execute(f"RELEASE SAVEPOINT {name}")

@@ -7,7 +7,7 @@ walk through all pages never repeats a row and never skips one that existed when
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -133,4 +133,11 @@ def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
 def key_length(sort: Sort) -> int:
     """How many values a cursor of `sort` carries."""
     return len(_KEYS[sort])
+
+
+def typed_key(sort: Sort, key: list[Any]) -> list[Any]:
+    """A cursor's key with its time as a datetime again, so that each store compares it as a
+    time and not as text; `ValueError` when a value is not what the column holds."""
+    return [datetime.fromisoformat(str(v)) if c == "onboarded_at" else v
+            for (c, _), v in zip(_KEYS[sort], key, strict=True)]
 

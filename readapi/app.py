@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import psycopg
-import psycopg_pool
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from readapi.readers import ReadModelMissing, ReadStoreUnavailable
 from readapi.routes import activity, agents, hierarchy, ops, overview
 from readapi.store import ReadStore
 from webkit import problems
@@ -50,9 +49,8 @@ def create_app(store: ReadStore) -> FastAPI:
     app.state.jwt_secret = store.config.jwt_secret
     app.state.metrics = Metrics()
     problems.install(app)
-    app.add_exception_handler(psycopg.errors.UndefinedTable, _missing)
-    app.add_exception_handler(psycopg.OperationalError, _unavailable)
-    app.add_exception_handler(psycopg_pool.PoolTimeout, _unavailable)
+    app.add_exception_handler(ReadModelMissing, _missing)
+    app.add_exception_handler(ReadStoreUnavailable, _unavailable)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
                    ops.router):
         app.include_router(router)

@@ -1,7 +1,7 @@
-"""The read API's access to the read models: a PostgreSQL pool, and Redis documents when
-Redis answers (PostgreSQL otherwise).
+"""The read API's access to the read models: a reader (PostgreSQL or SQLite), and Redis
+documents when there is Redis beside PostgreSQL and it answers (the database otherwise).
 
-The store is used from the event loop: Redis is asynchronous, and each PostgreSQL query runs on
+The store is used from the event loop: Redis is asynchronous, and each database query runs on
 a worker thread (`run`), so a request whose documents are in Redis never leaves the loop.
 """
 
@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar
 
-import psycopg
 import redis
 from anyio import to_thread
-from psycopg_pool import ConnectionPool
 
 from projections import documents, progress
+from projections.db import Cursor
 from projections.redis_cache import AsyncDocumentCache, Versioned
 from readapi.config import ReadApiConfig
+from readapi.readers import Reader, ReadModelMissing
 from webkit.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -30,34 +30,30 @@ T = TypeVar("T")
 REACHED_REUSE_SECONDS = 0.05
 """How long a read of the reached position serves other requests."""
 REDIS_PAUSE_SECONDS = 1.0
-"""After Redis fails, how long reads go straight to PostgreSQL before trying Redis again."""
+"""After Redis fails, how long reads go straight to the database before trying Redis again."""
 
 
 class ReadStore:
     """Queries over one read-model database, with documents read through Redis."""
 
-    def __init__(self, pool: ConnectionPool, cache: AsyncDocumentCache | None,
+    def __init__(self, reader: Reader, cache: AsyncDocumentCache | None,
                  config: ReadApiConfig) -> None:
-        self.pool = pool
+        self.reader = reader
         self.cache = cache
         self.config = config
         self._redis_back_at = 0.0
         self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
 
-    async def run(self, query: Callable[[psycopg.Cursor], T]) -> T:
-        """`query` on a cursor of a pooled connection in autocommit (each query sees the
-        newest state), on a worker thread."""
-        return await to_thread.run_sync(self._run, query)
-
-    def _run(self, query: Callable[[psycopg.Cursor], T]) -> T:
-        with self.pool.connection() as conn:
-            return query(conn.cursor())
+    async def run(self, query: Callable[[Cursor], T]) -> T:
+        """`query` on a cursor in autocommit (each query sees the newest state), on a worker
+        thread."""
+        return await to_thread.run_sync(self.reader.read, query)
 
     async def close(self) -> None:
         """Release the connections."""
         if self.cache is not None:
             await self.cache.close()
-        await to_thread.run_sync(self.pool.close)
+        await to_thread.run_sync(self.reader.close)
 
     async def reached(self, projections: Sequence[str], fresh: bool = False) -> int:
         """The position every one of `projections` has reached (0 before any consumer ran).
@@ -67,16 +63,15 @@ class ReadStore:
         at, known = self._reached.get(key, (0.0, 0))
         if not fresh and time.monotonic() - at < REACHED_REUSE_SECONDS:
             return known
-        found = await self.run(lambda cur: self._read_reached(cur, projections))
+        try:
+            found = await self.run(lambda cur: self._read_reached(cur, projections))
+        except ReadModelMissing:
+            found = 0
         self._reached[key] = (time.monotonic(), found)
         return found
 
-    def _read_reached(self, cur: psycopg.Cursor, projections: Sequence[str]) -> int:
-        try:
-            return progress.reached(cur, projections, self.config.source,
-                                    self.config.partitions)
-        except psycopg.errors.UndefinedTable:
-            return 0
+    def _read_reached(self, cur: Cursor, projections: Sequence[str]) -> int:
+        return progress.reached(cur, projections, self.config.source, self.config.partitions)
 
     async def wait(self, projections: Sequence[str], position: int | None) -> int:
         """Wait until `projections` reach `position` (bounded); the position reached.
@@ -101,8 +96,8 @@ class ReadStore:
 
     async def documents(self, keys: Sequence[str],
                         fresh: bool = False) -> list[Versioned | None]:
-        """The documents of `keys`: from Redis, else built from PostgreSQL and written back.
-        `fresh` skips Redis, for reads that waited for a position PostgreSQL has reached."""
+        """The documents of `keys`: from Redis, else built from the database and written back.
+        `fresh` skips Redis, for reads that waited for a position the database has reached."""
         found: list[Versioned | None] = [None] * len(keys)
         if self.cache is not None and not fresh:
             found = await self._cached(keys)

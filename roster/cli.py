@@ -7,13 +7,13 @@ import threading
 from functools import partial
 from typing import Annotated
 
-import psycopg
 import typer
 import uvicorn
 
 from consumers import bookkeeping
 from consumers.redrive import retry_parked
 from projections.catalog import PROJECTIONS
+from projections.db import Cursor
 from projections.projection import Projection
 from roster import health, logs, pipeline
 from roster.settings import Settings, Transport
@@ -123,10 +123,12 @@ def _chosen(names: list[str] | None) -> list[Projection]:
 def dlq_list(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
              ) -> None:
     """Show parked events: projection, position, agent, type, state, attempts, error."""
-    settings = _settings()
-    with psycopg.connect(settings.read_models_conninfo()) as conn:
-        bookkeeping.create(conn)
-        letters = bookkeeping.parked(conn.cursor(), projection)
+    def parked(cur: Cursor) -> list[bookkeeping.DeadLetter]:
+        bookkeeping.create(cur)
+        return bookkeeping.parked(cur, projection)
+    database = pipeline.database(_settings())
+    letters = database.run(parked)
+    database.close()
     for d in letters:
         typer.echo(f"{d.projection}\t{d.position}\t{d.agent_id}\tv{d.agent_version}\t"
                    f"{d.event_type}\t{d.state}\t{d.attempts}\t{d.error}")
@@ -137,15 +139,16 @@ def dlq_list(projection: Annotated[str | None, typer.Option(help="Only this one.
 def dlq_retry(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
               ) -> None:
     """Apply parked events again, per agent in order; exit 1 while some stay parked."""
-    settings = _settings()
+    database = pipeline.database(_settings())
     still = 0
     for chosen in _chosen([projection] if projection else None):
-        outcome = retry_parked(settings.read_models_conninfo(), chosen)
+        outcome = retry_parked(database, chosen)
         typer.echo(f"{chosen.name}: {outcome.applied} applied, "
                    f"{outcome.still_parked} still parked")
         for error in outcome.errors:
             typer.echo(f"  {error}")
         still += outcome.still_parked
+    database.close()
     raise typer.Exit(1 if still else 0)
 
 

@@ -11,6 +11,7 @@ import redis
 from consumers import log_feed
 from consumers.applier import Applier, RetryPolicy
 from consumers.cache_sync import CacheSync
+from consumers.database import Database, PostgresDatabase, SqliteDatabase
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
@@ -20,7 +21,8 @@ from consumers.relay import Relay
 from projections.catalog import CACHED, PROJECTIONS
 from projections.projection import Projection
 from projections.redis_cache import DocumentCache
-from roster.settings import Settings
+from projections.sqlite import SqliteStore
+from roster.settings import Settings, Store
 from roster.wiring import agent_service
 
 
@@ -29,10 +31,18 @@ def projections(names: Sequence[str] = ()) -> list[Projection]:
     return [PROJECTIONS[name]() for name in (names or PROJECTIONS)]
 
 
+def database(settings: Settings) -> Database:
+    """The read-model database of the chosen store (one SQLite file under the data folder)."""
+    if settings.store is Store.SQLITE:
+        return SqliteDatabase(SqliteStore(settings.read_models_path))
+    return PostgresDatabase(settings.read_models_conninfo())
+
+
 def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> list[Applier]:
-    """One applier per projection, its tables created."""
+    """One applier per projection, its tables created; on SQLite they share one file."""
     policy = RetryPolicy(attempts=settings.dead_letter_attempts)
-    made = [Applier(settings.read_models_conninfo(), p, source, policy) for p in chosen]
+    shared = database(settings) if settings.store is Store.SQLITE else None
+    made = [Applier(shared or database(settings), p, source, policy) for p in chosen]
     for applier in made:
         applier.create()
     return made
@@ -55,8 +65,9 @@ def document_cache(settings: Settings) -> DocumentCache:
 
 
 def cache_sync(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
-    """What to run after each poll: copy changed documents to Redis when `chosen` has any."""
-    if not CACHED & {p.name for p in chosen}:
+    """What to run after each poll: copy changed documents to Redis when `chosen` has any
+    (never on SQLite, which has no Redis beside it)."""
+    if settings.store is Store.SQLITE or not CACHED & {p.name for p in chosen}:
         return lambda: 0
     return CacheSync(settings.read_models_conninfo(), document_cache(settings)).sync
 

@@ -16,7 +16,7 @@ DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
 
 
 class Store(StrEnum):
-    """Where events (and later read models) are kept."""
+    """Where events and read models are kept."""
 
     SQLITE = "sqlite"
     POSTGRES = "postgres"
@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         if self.transport is Transport.KAFKA:
             return self.kafka_topic, self.kafka_partitions
         return "log", 1
+
+    @property
+    def read_models_path(self) -> Path:
+        """The SQLite file of the read models on the embedded default."""
+        return self.data_dir / "read_models.db"
 
     def read_models_conninfo(self) -> str:
         """The connection string of the read models: the configured schema, then `public`

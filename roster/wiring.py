@@ -8,11 +8,13 @@ from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
 from projections.redis_cache import AsyncDocumentCache
+from projections.sqlite import SqliteStore
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig
+from readapi.readers import PostgresReader, SqliteReader
 from readapi.store import ReadStore
 from roster import logs
-from roster.settings import Settings
+from roster.settings import Settings, Store
 from writeapi.app import create_app
 from writeapi.config import WriteApiConfig
 
@@ -48,7 +50,8 @@ def read_api_from_env() -> FastAPI:
 
 
 def read_api(settings: Settings) -> FastAPI:
-    """The read API over the read models and Redis documents the settings name."""
+    """The read API over the read models the settings name: a SQLite file on the embedded
+    default, else PostgreSQL with Redis documents."""
     source, partitions = settings.tracking_source()
     config = ReadApiConfig(
         jwt_secret=settings.jwt_secret.get_secret_value(),
@@ -56,9 +59,12 @@ def read_api(settings: Settings) -> FastAPI:
         partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
     )
+    if settings.store is Store.SQLITE:
+        reader = SqliteReader(SqliteStore(settings.read_models_path))
+        return create_read_app(ReadStore(reader, None, config))
     pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
                           max_size=settings.postgres_pool_size + settings.postgres_max_overflow,
                           kwargs={"autocommit": True}, open=True)
     cache = AsyncDocumentCache(redis.asyncio.Redis.from_url(
         settings.redis_url, socket_timeout=1, socket_connect_timeout=1), settings.redis_prefix)
-    return create_read_app(ReadStore(pool, cache, config))
+    return create_read_app(ReadStore(PostgresReader(pool), cache, config))

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-import psycopg
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from projections import audit, notifications, timeline
+from projections.db import Cursor as DbCursor
 from projections.window import Window
 from readapi import cursors
 from readapi.deps import Auditor, Cursor, Limit, MinPosition, Store, Viewer
@@ -41,7 +41,7 @@ def _window(since: datetime | None, until: datetime | None, cursor: str | None,
 
 
 async def _listing(store: ReadStore, projection: str, min_position: int | None, limit: int,
-                   fetch: Callable[[psycopg.Cursor], Sequence[T]],
+                   fetch: Callable[[DbCursor], Sequence[T]],
                    key: Callable[[T], tuple[datetime, int]]) -> Response:
     """A page of `fetch`'s rows once `projection` has reached `min_position`; each row's
     `key` (time and tiebreak) makes the next page's cursor."""

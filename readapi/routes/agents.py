@@ -43,7 +43,11 @@ async def search_agents(
     position = await store.wait(SEARCH, min_position)
     filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
                              license_expiring_within_days)
-    after = cursors.decode(cursor, search.key_length(sort))
+    key = cursors.decode(cursor, search.key_length(sort))
+    try:
+        after = None if key is None else search.typed_key(sort, key)
+    except ValueError:
+        raise Problem(422, "bad_cursor", "the cursor is not one this query handed out") from None
     today = date.today()
     rows = await store.run(lambda cur: search.search(cur, filters, sort, after, limit + 1,
                                                       today))

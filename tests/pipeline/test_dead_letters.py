@@ -18,6 +18,7 @@ from consumers.kafka_io import ensure_topic
 from projections.agent_summary import AgentSummaryProjection
 from projections.db import Cursor
 from projections.envelope import Envelope
+from roster import pipeline
 from roster.settings import Settings
 from tests.builders import onboard_body
 from tests.pipeline.conftest import Roster
@@ -60,7 +61,7 @@ def test_poison_event_parks_its_agent_in_order_and_retry_drains_it(
     workload.run(40)
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     roster.start("relay")
-    applier = Applier(settings.read_models_conninfo(), Broken(victim), settings.kafka_topic,
+    applier = Applier(pipeline.database(settings), Broken(victim), settings.kafka_topic,
                       RetryPolicy(attempts=2, first_wait=0.01))
     applier.create()
     feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, "poisoned", [applier],

@@ -1,10 +1,14 @@
 """Fixtures for the read API: the write side, read models fed from the log, and an HTTP client
-on the read API, all on real PostgreSQL and Redis."""
+on the read API, each on both stores: real PostgreSQL with Redis, and SQLite.
+
+Every read-model and read-API test here runs once per store (the parity suite): the same
+test, the same answers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,17 +22,22 @@ from roster.wiring import read_api
 from tests.conftest import make_settings, postgres_schema, service_on
 from webkit.auth import Role, issue_token
 
-pytestmark = pytest.mark.postgres
+STORES = [pytest.param(Store.POSTGRES, marks=pytest.mark.postgres, id="postgres"),
+          pytest.param(Store.SQLITE, id="sqlite")]
+"""The two settings every test of the parity suite runs with."""
 
 
-@pytest.fixture
-def read_settings() -> Iterator[Settings]:
-    """PostgreSQL in a schema of its own, Redis keys under a prefix of their own, and the
-    consumers fed straight from the log."""
+@pytest.fixture(params=STORES)
+def read_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """The consumers fed straight from the log into either PostgreSQL in a schema of its own
+    (with Redis keys under a prefix of their own) or SQLite files under a temporary folder."""
     tag = uuid.uuid4().hex[:12]
-    made = make_settings(store=Store.POSTGRES, postgres_schema=f"test_{tag}",
-                         transport=Transport.LOG, redis_prefix=f"test-{tag}",
-                         read_wait_seconds=1.0)
+    made = make_settings(store=request.param, postgres_schema=f"test_{tag}",
+                         data_dir=tmp_path / "data", transport=Transport.LOG,
+                         redis_prefix=f"test-{tag}", read_wait_seconds=1.0)
+    if made.store is Store.SQLITE:
+        yield made
+        return
     with postgres_schema(made):
         yield made
     client = redis.Redis.from_url(made.redis_url)
@@ -44,7 +53,8 @@ def write(read_settings: Settings) -> Iterator[AgentService]:
 
 
 class Models:
-    """Brings every read model (and its Redis documents) up to the log's head on demand."""
+    """Brings every read model (and, on PostgreSQL, its Redis documents) up to the log's head
+    on demand."""
 
     def __init__(self, settings: Settings) -> None:
         chosen = pipeline.projections()
@@ -52,7 +62,8 @@ class Models:
         self._sync = pipeline.cache_sync(settings, chosen)
 
     def catch_up(self) -> None:
-        """Apply every event written so far, then copy the changed documents to Redis."""
+        """Apply every event written so far, then copy the changed documents to Redis (no-op
+        on SQLite)."""
         self._feed.catch_up()
         self._sync()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 from uuid import UUID, uuid4
 
-import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,7 +98,7 @@ def test_every_read_model_equals_a_fold_of_the_log(
     envelopes = [e for e in EventLog(write).read(start, 10_000).envelopes
                  if e.agent_id in agents]
     source = f"prop-{uuid4().hex[:8]}"
-    appliers = [Applier(read_settings.read_models_conninfo(), p, source)
+    appliers = [Applier(pipeline.database(read_settings), p, source)
                 for p in pipeline.projections()]
     for applier in appliers:
         applier.create()
@@ -114,23 +114,25 @@ def test_every_read_model_equals_a_fold_of_the_log(
     for e in envelopes:
         docs[e.agent_id] = profile.evolve(docs.get(e.agent_id), e)
     ids = list(agents)
-    with psycopg.connect(read_settings.read_models_conninfo()) as conn:
-        cols = ", ".join(agent_summary.COLUMNS)
-        stored = conn.execute(f"SELECT {cols} FROM agent_summary WHERE agent_id = ANY(%s)",
-                              (ids,)).fetchall()
-        assert {r[0]: agent_summary.AgentSummary(*r) for r in stored} == summaries
-        for table in ("agent_profile", "audit_state", "dashboard_agent"):
-            held = conn.execute(f"SELECT agent_id, document FROM {table} "
-                                "WHERE agent_id = ANY(%s)", (ids,)).fetchall()
-            assert dict(held) == docs, table
-        paths = conn.execute("SELECT agent_id, path FROM hierarchy WHERE agent_id = ANY(%s)",
-                             (ids,)).fetchall()
-        assert dict(paths) == _paths(docs)
-        for table, expected in [
-            ("timeline", Counter(e.agent_id for e in envelopes)),
-            ("audit_log", Counter(e.agent_id for e in envelopes)),
-            ("notifications", Counter(e.agent_id for e in envelopes if e.type in KINDS)),
-        ]:
-            counted = conn.execute(f"SELECT agent_id, count(*) FROM {table} "
-                                   "WHERE agent_id = ANY(%s) GROUP BY 1", (ids,)).fetchall()
-            assert dict(counted) == dict(expected), table
+    database = pipeline.database(read_settings)
+
+    def rows(query: str) -> list[Any]:
+        return database.run(lambda cur: cur.execute(query, (ids,)).fetchall())
+
+    cols = ", ".join(agent_summary.COLUMNS)
+    stored = rows(f"SELECT {cols} FROM agent_summary WHERE agent_id = ANY(%s)")
+    assert {r[0]: agent_summary.AgentSummary(*r) for r in stored} == summaries
+    for table in ("agent_profile", "audit_state", "dashboard_agent"):
+        held = rows(f"SELECT agent_id, document FROM {table} WHERE agent_id = ANY(%s)")
+        assert dict(held) == docs, table
+    paths = rows("SELECT agent_id, path FROM hierarchy WHERE agent_id = ANY(%s)")
+    assert dict(paths) == _paths(docs)
+    for table, expected in [
+        ("timeline", Counter(e.agent_id for e in envelopes)),
+        ("audit_log", Counter(e.agent_id for e in envelopes)),
+        ("notifications", Counter(e.agent_id for e in envelopes if e.type in KINDS)),
+    ]:
+        counted = rows(f"SELECT agent_id, count(*) FROM {table} "
+                       "WHERE agent_id = ANY(%s) GROUP BY 1")
+        assert dict(counted) == dict(expected), table
+    database.close()

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 from fastapi.testclient import TestClient
 
@@ -14,11 +15,13 @@ from commands import models as cmd
 from commands.service import AgentService
 from projections import cache
 from roster import pipeline
-from roster.settings import Settings
+from roster.settings import Settings, Store
 from tests.readapi.agents import APPROVER, onboard
 from tests.readapi.conftest import Models
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.parametrize("read_settings", [Store.POSTGRES], indirect=True)]
 
 
 def answers(client: TestClient, headers: dict[str, str], agent: object) -> list[Any]:

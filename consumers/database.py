@@ -1,0 +1,111 @@
+"""The read-model database the consumers write to: PostgreSQL, or SQLite on the embedded default.
+
+Work is handed over as a function of a cursor and runs in one transaction. On PostgreSQL the
+transaction may first take a named advisory lock (shared by consumer batches, exclusive for
+`roster dlq retry` and for creating tables), and an unreachable server is retried with backoff.
+On SQLite one process owns the file and its transactions already run one at a time, so a lock
+needs no more than the transaction itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import psycopg
+from tenacity import Retrying, before_sleep_log, retry_if_exception_type, wait_exponential
+
+from projections.db import Cursor
+from projections.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A named lock held for one transaction: shared with other holders, or exclusive."""
+
+    name: str
+    exclusive: bool = False
+
+    @property
+    def key(self) -> int:
+        """Its PostgreSQL advisory-lock key."""
+        return zlib.crc32(f"roster.projection.{self.name}".encode())
+
+
+DDL_LOCK = Lock("ddl", exclusive=True)
+"""Held while tables are created: concurrent `CREATE ... IF NOT EXISTS` can still collide in
+PostgreSQL's catalog."""
+
+
+def projection_lock(projection: str, exclusive: bool = False) -> Lock:
+    """The lock consumer batches share and `roster dlq retry` holds alone."""
+    return Lock(projection, exclusive)
+
+
+class Database(Protocol):
+    """Where read models and the consumers' bookkeeping are written."""
+
+    def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
+        """`work` inside one transaction holding `lock`, committed when it returns."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class PostgresDatabase:
+    """One connection to PostgreSQL, reconnected and retried while the server is away."""
+
+    def __init__(self, conninfo: str, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._conninfo = conninfo
+        self._sleep = sleep
+        self._conn: psycopg.Connection | None = None
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(self._conninfo)
+        return self._conn
+
+    def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
+        """`work` in one transaction after taking `lock`; retried from the start with backoff
+        while PostgreSQL is unreachable."""
+        for attempt in Retrying(retry=retry_if_exception_type(psycopg.OperationalError),
+                                wait=wait_exponential(multiplier=0.2, max=10),
+                                before_sleep=before_sleep_log(log, logging.WARNING),
+                                sleep=self._sleep):
+            with attempt:
+                conn = self._connection()
+                with conn.transaction():
+                    cur = conn.cursor()
+                    if lock is not None:
+                        take = ("pg_advisory_xact_lock" if lock.exclusive
+                                else "pg_advisory_xact_lock_shared")
+                        cur.execute(f"SELECT {take}(%s)", (lock.key,))
+                    return work(cur)
+        raise AssertionError("unreachable: tenacity retries forever")
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()
+
+
+class SqliteDatabase:
+    """A SQLite file of read models; its write transactions already run one at a time."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
+        """`work` in one write transaction (which excludes every other, so `lock` is held)."""
+        with self.store.transaction() as cur:
+            return work(cur)
+
+    def close(self) -> None:
+        """Nothing to release: the store's connections belong to its threads."""
