@@ -15,6 +15,7 @@ from consumers.redrive import retry_parked
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
 from projections.projection import Projection
+from roster import dev as embedded
 from roster import health, logs, pipeline
 from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
@@ -62,6 +63,21 @@ def readapi(
     _settings()
     uvicorn.run("roster.wiring:read_api_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False)
+
+
+@cli.command()
+def dev(
+    reset: Annotated[bool, typer.Option(help="Wipe the data folder first.")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    write_port: Annotated[int, typer.Option(help="Port of the write API.")] = 8000,
+    read_port: Annotated[int, typer.Option(help="Port of the read API.")] = 8001,
+) -> None:
+    """Run all of roster in one process on SQLite (no servers): the write API, the consumers
+    fed from the event store's log, and the read API. Ctrl-C stops it."""
+    settings = _settings()
+    code = embedded.serve(settings, embedded.Ports(host, write_port, read_port),
+                          _stop_on_signals(), reset, typer.echo)
+    raise typer.Exit(code)
 
 
 @cli.command()

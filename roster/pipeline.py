@@ -8,6 +8,7 @@ from typing import Any
 
 import redis
 
+from commands.service import AgentService
 from consumers import log_feed
 from consumers.applier import Applier, RetryPolicy
 from consumers.cache_sync import CacheSync
@@ -81,10 +82,12 @@ def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> 
                      cache_sync(settings, chosen))
 
 
-def in_process_feed(settings: Settings, chosen: Sequence[Projection]) -> LogFeed:
-    """The in-process transport feeding `chosen` straight from the event store's log."""
+def in_process_feed(settings: Settings, chosen: Sequence[Projection],
+                    service: AgentService | None = None) -> LogFeed:
+    """The in-process transport feeding `chosen` straight from the event store's log (read
+    through `service`, or through one built from the settings)."""
     made = appliers(settings, chosen, log_feed.SOURCE)
-    return LogFeed(EventLog(agent_service(settings)), made, settings.consumer_batch,
+    return LogFeed(EventLog(service or agent_service(settings)), made, settings.consumer_batch,
                    cache_sync(settings, chosen))
 
 

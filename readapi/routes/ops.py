@@ -22,7 +22,8 @@ async def live() -> Response:
 
 @router.get("/health/ready")
 async def ready(store: Store) -> Response:
-    """PostgreSQL answers (503 otherwise); Redis is reported but only degrades the answer."""
+    """The read models' database answers (503 otherwise); Redis, where there is one, is
+    reported but only degrades the answer."""
     await store.run(lambda cur: cur.execute("SELECT 1"))
     redis_state = "absent"
     if store.cache is not None:
@@ -31,7 +32,7 @@ async def ready(store: Store) -> Response:
         except redis.RedisError:
             redis_state = "down"
     return answer({"status": "ok" if redis_state != "down" else "degraded",
-                   "postgres": "ok", "redis": redis_state}, 0)
+                   "read_models": "ok", "redis": redis_state}, 0)
 
 
 @router.get("/metrics", include_in_schema=False)
