@@ -30,17 +30,13 @@ from consumers.applier import Applier, Delivery
 from consumers.cache_sync import CacheSync
 from projections import cache, search
 from projections.envelope import Envelope
-from roster import pipeline
+from roster import demo, pipeline
+from roster.demo import FIRST, LAST
 from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
 
-FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Kavya", "Rohan", "Isha", "Vikram", "Nisha", "Aditya",
-         "Pooja", "Sanjay", "Divya", "Karan", "Anita", "Rahul", "Sneha", "Manoj", "Lata", "Deepak"]
-LAST = ["Kulkarni", "Sharma", "Iyer", "Reddy", "Patel", "Nair", "Menon", "Joshi", "Gupta",
-        "Banerjee", "Chopra", "Desai", "Pillai", "Rao", "Bhat", "Mehta", "Shetty", "Kapoor",
-        "Malhotra", "Verma", "Saxena", "Agarwal", "Chatterjee", "Mishra", "Pandey", "Naidu"]
-REGIONS = ["NORTH", "SOUTH", "EAST", "WEST", "CENTRAL", "NORTHEAST"]
-LEVELS = 8
+REGIONS = [region.value for region in demo.OFFICES]
+LEVELS = demo.LEVELS
 Call = Callable[[], Awaitable[Any]]
 
 

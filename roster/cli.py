@@ -9,14 +9,16 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from consumers import bookkeeping
+from consumers.log import EventLog
 from consumers.redrive import retry_parked
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
 from projections.projection import Projection
+from roster import demo, health, logs, pipeline, wiring
 from roster import dev as embedded
-from roster import health, logs, pipeline
 from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
 
@@ -78,6 +80,25 @@ def dev(
     code = embedded.serve(settings, embedded.Ports(host, write_port, read_port),
                           _stop_on_signals(), reset, typer.echo)
     raise typer.Exit(code)
+
+
+@cli.command("demo-data")
+def demo_data(
+    agents: Annotated[int, typer.Option(min=demo.LEVELS, help="How many agents.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the random choices.")] = 7,
+) -> None:
+    """Fill the configured store with a realistic population (names, offices, regions, an
+    8-level hierarchy, licenses expiring at spread dates) through the real commands."""
+    service = wiring.agent_service(_settings())
+    first = EventLog(service).head() + 1
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("onboarding agents", total=agents)
+        fates = demo.fill(service, agents, seed, first, lambda n: bar.advance(task, n))
+    service.close()
+    sizes = " / ".join(str(n) for n in demo.level_sizes(agents))
+    counts = ", ".join(f"{n} {fate.value}" for fate, n in sorted(fates.items()))
+    typer.echo(f"{agents} agents in {demo.LEVELS} levels ({sizes}): {counts}")
 
 
 @cli.command()

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import itertools
-import string
 from datetime import date, timedelta
 from typing import Any
 
-from domain import verhoeff
+from roster.demo import aadhaar, pan
 
 _counter = itertools.count(1)
 TODAY = date(2026, 6, 1)
-
-
-def aadhaar(n: int) -> str:
-    """A valid Aadhaar number derived from `n`."""
-    body = f"{2 + n % 8}{n:010d}"[-11:]
-    body = str(2 + n % 8) + body[1:]
-    return body + verhoeff.check_digit(body)
-
-
-def pan(n: int) -> str:
-    """A valid PAN derived from `n`."""
-    letters = string.ascii_uppercase
-    prefix = "".join(letters[(n // 26**i) % 26] for i in range(5))
-    return f"{prefix}{n % 10000:04d}{letters[n % 26]}"
+__all__ = ["TODAY", "aadhaar", "license_body", "onboard_body", "pan"]
 
 
 def license_body(n: int | None = None, expires_on: date | None = None) -> dict[str, Any]:
