@@ -1,6 +1,6 @@
-.PHONY: run test unit property integration api readapi pipeline lint services-up services-down bench
+.PHONY: run test unit property integration api readapi e2e pipeline lint services-up services-down bench
 
-run:            ## start roster on the embedded default (SQLite)
+run:            ## start all of roster on the embedded default (SQLite): roster dev
 	scripts/run.sh
 
 test:           ## everything: servers, lint, types, imports, all tests
@@ -18,8 +18,11 @@ integration:    ## write-side guarantees on SQLite and real PostgreSQL
 api:            ## the write API over both stores
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/api
 
-readapi:        ## read models and the read API (real PostgreSQL and Redis)
+readapi:        ## read models and the read API, on PostgreSQL (with Redis) and on SQLite
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/readapi
+
+e2e:            ## the README quickstart against roster dev (no servers)
+	scripts/bootstrap.sh && .venv/bin/python -m pytest tests/e2e
 
 pipeline:       ## relay, Kafka and consumers, crash tests included (real PostgreSQL and Kafka)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/pipeline
