@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from commands import models as cmd
 from commands.service import AgentService
+from roster.settings import Settings
+from roster.wiring import read_api
 from tests.builders import license_body, onboard_body
 from tests.readapi.agents import CLERK, onboard
 from tests.readapi.conftest import Models, items
@@ -101,3 +103,12 @@ def test_lookups_list_their_values(client: TestClient, viewer: dict[str, str]) -
     for kind in ("agent-types", "license-types", "termination-reasons",
                  "reinstatement-reasons"):
         assert client.get(f"/v1/lookups/{kind}", headers=viewer).json()["values"]
+
+
+def test_before_any_consumer_ran_reads_are_503_read_model_missing(
+    read_settings: Settings, viewer: dict[str, str]
+) -> None:
+    with TestClient(read_api(read_settings), raise_server_exceptions=False) as bare:
+        answer = bare.get("/v1/agents", headers=viewer)
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["code"] == "read_model_missing"
