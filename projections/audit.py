@@ -68,7 +68,7 @@ def changes(before: Document | None, after: Document) -> list[dict[str, Any]]:
 
 
 class AuditLogProjection:
-    """The audit log in PostgreSQL (`audit_log`), with the profiles it diffs (`audit_state`)."""
+    """The audit log (`audit_log`), with the profiles it diffs (`audit_state`)."""
 
     name = "audit_log"
     state = DocumentTable("audit_state")

@@ -30,7 +30,7 @@ Dashboard = dict[str, Any]
 
 
 class DashboardProjection:
-    """The dashboard's rows in PostgreSQL (`dashboard_agent`, `dashboard_license`); every
+    """The dashboard's rows (`dashboard_agent`, `dashboard_license`); every
     change bumps its revision and marks the Redis copy."""
 
     name = "dashboard"

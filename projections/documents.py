@@ -1,7 +1,9 @@
-"""The documents Redis holds, each built from PostgreSQL with the version it reflects.
+"""The documents the read API serves, each built from the read-model tables with the version
+it reflects.
 
 The cache sync builds marked documents here to refresh Redis; the read API builds them here
-too when Redis is down or lacks one. One query per kind of document, however many keys.
+when Redis is down or lacks one, and always on SQLite, which has no Redis beside it. One query
+per kind of document, however many keys.
 """
 
 from __future__ import annotations

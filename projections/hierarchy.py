@@ -156,7 +156,7 @@ def _name(p: dict[str, Any]) -> str:
 
 
 class HierarchyProjection:
-    """The hierarchy in PostgreSQL (`hierarchy`, GIN-indexed paths)."""
+    """The hierarchy (`hierarchy`: materialised paths, GIN-indexed on PostgreSQL)."""
 
     name = "hierarchy"
 

@@ -55,7 +55,7 @@ class Notice:
 
 
 class NotificationsProjection:
-    """Notices in PostgreSQL (`notifications`), one per noteworthy event."""
+    """Notices (`notifications`), one per noteworthy event."""
 
     name = "notifications"
 

@@ -1,7 +1,8 @@
 """The agent profile: everything about one agent in one JSON document.
 
-`evolve` is the whole logic and pure. The document lives in PostgreSQL (`agent_profile`) and is
-copied to Redis by the cache sync; the read API adds the manager chain from the hierarchy.
+`evolve` is the whole logic and pure. The document lives in the read-model database
+(`agent_profile`) and, on PostgreSQL, is copied to Redis by the cache sync; the read API adds
+the manager chain from the hierarchy.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def version(doc: Document) -> int:
 
 
 class AgentProfileProjection:
-    """Profiles in PostgreSQL (`agent_profile`), each change marked for the Redis copy."""
+    """Profiles (`agent_profile`), each change marked for the Redis copy."""
 
     name = "agent_profile"
     table = DocumentTable("agent_profile")

@@ -14,7 +14,8 @@ class OutOfOrder(Exception):
 
 
 class Projection(Protocol):
-    """A read model kept in PostgreSQL: its schema and how a batch of events changes it."""
+    """A read model in the read-model database (PostgreSQL or SQLite): its schema and how a
+    batch of events changes it."""
 
     name: str
     """Stable name: the key of its tracking rows and dead letters."""

@@ -48,7 +48,7 @@ class Entry:
 
 
 class TimelineProjection:
-    """Timeline entries in PostgreSQL (`timeline`); an entry is written once per event."""
+    """Timeline entries (`timeline`); an entry is written once per event."""
 
     name = "timeline"
 
