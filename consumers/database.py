@@ -3,8 +3,8 @@
 Work is handed over as a function of a cursor and runs in one transaction. On PostgreSQL the
 transaction may first take a named advisory lock (shared by consumer batches, exclusive for
 `roster dlq retry` and for creating tables), and an unreachable server is retried with backoff.
-On SQLite one process owns the file and its transactions already run one at a time, so a lock
-needs no more than the transaction itself.
+On SQLite every write transaction begins IMMEDIATE, taking the file's single write lock, so it
+already excludes every other writer and a named lock needs nothing more.
 """
 
 from __future__ import annotations
@@ -97,13 +97,14 @@ class PostgresDatabase:
 
 
 class SqliteDatabase:
-    """A SQLite file of read models; its write transactions already run one at a time."""
+    """A SQLite file of read models; each write transaction holds the file's write lock."""
 
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
 
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
-        """`work` in one write transaction (which excludes every other, so `lock` is held)."""
+        """`work` in one write transaction (which excludes every other writer, so `lock` is
+        held)."""
         with self.store.transaction() as cur:
             return work(cur)
 

@@ -161,11 +161,10 @@ def fill(service: AgentService, agents: int, seed: int, first: int,
 
 
 def _write(service: AgentService, planned: Planned) -> UUID:
-    clerk, approver = _request("demo-clerk"), _request("demo-approver")
-    agent = service.onboard(planned.onboarding, clerk).agent_id
+    agent = service.onboard(planned.onboarding, _request("demo-clerk")).agent_id
     if planned.fate is Fate.PENDING:
         return agent
-    service.approve(agent, approver)
+    service.approve(agent, _request("demo-approver"))
     if planned.fate is Fate.SUSPENDED:
         service.suspend(agent, models.Decide(reason="compliance review"), _request("demo-approver"))
     elif planned.fate is Fate.TERMINATED:

@@ -40,10 +40,9 @@ def database(settings: Settings) -> Database:
 
 
 def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> list[Applier]:
-    """One applier per projection, its tables created; on SQLite they share one file."""
+    """One applier per projection, each on a connection of its own, its tables created."""
     policy = RetryPolicy(attempts=settings.dead_letter_attempts)
-    shared = database(settings) if settings.store is Store.SQLITE else None
-    made = [Applier(shared or database(settings), p, source, policy) for p in chosen]
+    made = [Applier(database(settings), p, source, policy) for p in chosen]
     for applier in made:
         applier.create()
     return made
