@@ -1,8 +1,8 @@
 """The `Agent` aggregate: an agent's attributes, licenses, status and place in the hierarchy.
 
 Each public command method checks its rules with a named guard, then records one event whose
-body changes the state. Every event carries its `Provenance`; `class_version` is declared on
-each so that a later change of shape can be upcast.
+body changes the state. Every event carries its `Provenance` (declared once, on `Agent.Event`),
+and declares its `class_version` so that a later change of shape can be upcast.
 """
 
 from __future__ import annotations
@@ -47,7 +47,12 @@ UPDATABLE_FIELDS = frozenset(
 class Agent(Aggregate):
     """An insurance or sales agent, from onboarding to termination and reinstatement."""
 
-    class Onboarded(Aggregate.Created):
+    class Event(Aggregate.Event):
+        """Every agent event: it carries who did it, in which request, from where."""
+
+        provenance: Provenance
+
+    class Onboarded(Event, Aggregate.Created):
         """The agent was onboarded and waits for approval."""
 
         class_version = 1
@@ -64,118 +69,102 @@ class Agent(Aggregate):
         bank_account: str | None
         date_of_joining: date
         manager_id: UUID | None
-        provenance: Provenance
 
-    class ProfileUpdated(Aggregate.Event):
+    class ProfileUpdated(Event):
         """Some profile or contact fields changed; `changes` holds their new values."""
 
         class_version = 1
-        changes: dict[str, Any]
-        provenance: Provenance
+        changes: dict[str, str | None]
 
-    class LicenseAdded(Aggregate.Event):
+    class LicenseAdded(Event):
         """A license was added."""
 
         class_version = 1
         license: License
-        provenance: Provenance
 
-    class LicenseRenewed(Aggregate.Event):
+    class LicenseRenewed(Event):
         """A license's expiry moved."""
 
         class_version = 1
         number: str
         expires_on: date
-        provenance: Provenance
 
-    class LicenseRevoked(Aggregate.Event):
+    class LicenseRevoked(Event):
         """A license was revoked."""
 
         class_version = 1
         number: str
         revoked_on: date
         reason: str | None
-        provenance: Provenance
 
-    class Approved(Aggregate.Event):
+    class Approved(Event):
         """The agent was approved and is ACTIVE."""
 
         class_version = 1
-        provenance: Provenance
 
-    class Rejected(Aggregate.Event):
+    class Rejected(Event):
         """The onboarding was rejected; the agent left its manager's reports."""
 
         class_version = 1
         reason: str | None
-        provenance: Provenance
 
-    class Suspended(Aggregate.Event):
+    class Suspended(Event):
         """The agent was suspended."""
 
         class_version = 1
         reason: str | None
-        provenance: Provenance
 
-    class Resumed(Aggregate.Event):
+    class Resumed(Event):
         """A suspension ended."""
 
         class_version = 1
         reason: str | None
-        provenance: Provenance
 
-    class Terminated(Aggregate.Event):
+    class Terminated(Event):
         """The agency ended; the agent left its manager's reports."""
 
         class_version = 1
         reason_code: TerminationReason
         reason: str | None
         reports_reassigned_to: UUID | None
-        provenance: Provenance
 
-    class ReinstatementRequested(Aggregate.Event):
+    class ReinstatementRequested(Event):
         """Someone asked for a terminated agent to come back; another user must decide."""
 
         class_version = 1
         reason_code: ReinstatementReason
         reason: str | None
-        provenance: Provenance
 
-    class ReinstatementApproved(Aggregate.Event):
+    class ReinstatementApproved(Event):
         """A second user approved the reinstatement; the agent is ACTIVE again."""
 
         class_version = 1
-        provenance: Provenance
 
-    class ReinstatementRejected(Aggregate.Event):
+    class ReinstatementRejected(Event):
         """The reinstatement was refused; the agent stays TERMINATED."""
 
         class_version = 1
         reason: str | None
-        provenance: Provenance
 
-    class ManagerChanged(Aggregate.Event):
+    class ManagerChanged(Event):
         """The agent now reports to another manager (or to none)."""
 
         class_version = 1
         manager_id: UUID | None
         previous_manager_id: UUID | None
         reason: str | None
-        provenance: Provenance
 
-    class ReportAssigned(Aggregate.Event):
+    class ReportAssigned(Event):
         """An agent now reports directly to this one."""
 
         class_version = 1
         report_id: UUID
-        provenance: Provenance
 
-    class ReportReleased(Aggregate.Event):
+    class ReportReleased(Event):
         """An agent no longer reports directly to this one."""
 
         class_version = 1
         report_id: UUID
-        provenance: Provenance
 
     @event(Onboarded)
     def __init__(

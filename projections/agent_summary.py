@@ -6,7 +6,7 @@ rows a batch touches, evolves them in memory and writes each changed row once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -15,13 +15,13 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from domain.values import AgentStatus
+from projections import events as ev
 from projections import per_agent
 from projections.db import Cursor, is_sqlite
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.licenses import LicenseTable
 from projections.per_agent import check_next
-from projections.profile import CLEARS_MANAGER, STATUS_AFTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +61,15 @@ def _with_licenses(licenses: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"licenses": licenses, "next_expiry": _next_expiry(licenses)}
 
 
-def _onboarded(env: Envelope) -> AgentSummary:
-    p = env.payload
+def _onboarded(env: Envelope, e: ev.Onboarded) -> AgentSummary:
     return AgentSummary(
-        agent_id=env.agent_id, agent_code=p["agent_code"], first_name=p["first_name"],
-        last_name=p["last_name"], agent_type=p["agent_type"], office_code=p["office_code"],
-        region=p["region"], email=p["email"], phone=p["phone"], pan=p["pan"],
-        status=AgentStatus.PENDING_APPROVAL.value,
-        manager_id=UUID(p["manager_id"]) if p.get("manager_id") else None,
-        date_of_joining=date.fromisoformat(p["date_of_joining"]), licenses={},
-        next_expiry=None, reports=0, version=env.agent_version, position=env.position,
-        onboarded_at=env.occurred_at, updated_at=env.occurred_at,
+        agent_id=env.agent_id, agent_code=e.agent_code, first_name=e.first_name,
+        last_name=e.last_name, agent_type=e.agent_type.value, office_code=e.office_code,
+        region=e.region.value, email=e.email, phone=e.phone, pan=e.pan,
+        status=AgentStatus.PENDING_APPROVAL.value, manager_id=e.manager_id,
+        date_of_joining=e.date_of_joining, licenses={}, next_expiry=None, reports=0,
+        version=env.agent_version, position=env.position, onboarded_at=env.occurred_at,
+        updated_at=env.occurred_at,
     )
 
 
@@ -79,64 +77,41 @@ _EDITABLE = frozenset({"first_name", "last_name", "agent_type", "office_code", "
                        "email", "phone"})
 
 
-def _changes(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in p["changes"].items() if k in _EDITABLE}
+def _relicensed(row: AgentSummary, number: str, **changes: Any) -> dict[str, Any]:
+    return _with_licenses({**row.licenses, number: {**row.licenses[number], **changes}})
 
 
-def _license_added(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    lic = dict(p["license"])
-    return _with_licenses({**row.licenses, lic.pop("number"): lic})
-
-
-def _license_renewed(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    renewed = {**row.licenses[p["number"]], "expires_on": p["expires_on"]}
-    return _with_licenses({**row.licenses, p["number"]: renewed})
-
-
-def _license_revoked(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    revoked = {**row.licenses[p["number"]], "revoked_on": p["revoked_on"]}
-    return _with_licenses({**row.licenses, p["number"]: revoked})
-
-
-def _manager_changed(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    return {"manager_id": UUID(p["manager_id"]) if p.get("manager_id") else None}
-
-
-def _report_assigned(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    return {"reports": row.reports + 1}
-
-
-def _report_released(row: AgentSummary, p: dict[str, Any]) -> dict[str, Any]:
-    return {"reports": row.reports - 1}
-
-
-_CHANGES: dict[str, Callable[[AgentSummary, dict[str, Any]], dict[str, Any]]] = {
-    "ProfileUpdated": _changes,
-    "LicenseAdded": _license_added,
-    "LicenseRenewed": _license_renewed,
-    "LicenseRevoked": _license_revoked,
-    "ManagerChanged": _manager_changed,
-    "ReportAssigned": _report_assigned,
-    "ReportReleased": _report_released,
-}
+def _changes(row: AgentSummary, e: ev.AgentEvent) -> dict[str, Any]:
+    """The columns `e` changes in `row`."""
+    if e.status_after is not None:
+        return {"status": e.status_after.value, **({"manager_id": None} if e.clears_manager
+                                                   else {})}
+    match e:
+        case ev.ProfileUpdated(changes=changes):
+            return {k: v for k, v in changes.items() if k in _EDITABLE}
+        case ev.LicenseAdded(license=lic):
+            return _with_licenses({**row.licenses, lic.number: lic.terms()})
+        case ev.LicenseRenewed(number=number, expires_on=expires_on):
+            return _relicensed(row, number, expires_on=expires_on.isoformat())
+        case ev.LicenseRevoked(number=number, revoked_on=revoked_on):
+            return _relicensed(row, number, revoked_on=revoked_on.isoformat())
+        case ev.ManagerChanged(manager_id=manager_id):
+            return {"manager_id": manager_id}
+        case ev.ReportAssigned():
+            return {"reports": row.reports + 1}
+        case ev.ReportReleased():
+            return {"reports": row.reports - 1}
+    raise ValueError(f"the agent summary does not know event type {type(e).__name__!r}")
 
 
 def evolve(row: AgentSummary | None, env: Envelope) -> AgentSummary:
     """The row after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
     check_next(None if row is None else row.version, env)
     if row is None:
-        return _onboarded(env)
-    changes: dict[str, Any] = {}
-    if env.type in STATUS_AFTER:
-        changes["status"] = STATUS_AFTER[env.type].value
-        if env.type in CLEARS_MANAGER:
-            changes["manager_id"] = None
-    elif env.type in _CHANGES:
-        changes = _CHANGES[env.type](row, env.payload)
-    else:
-        raise ValueError(f"the agent summary does not know event type {env.type!r}")
-    return replace(row, **changes, version=env.agent_version, position=env.position,
-                   updated_at=env.occurred_at)
+        assert isinstance(env.event, ev.Onboarded)
+        return _onboarded(env, env.event)
+    return replace(row, **_changes(row, env.event), version=env.agent_version,
+                   position=env.position, updated_at=env.occurred_at)
 
 
 def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[UUID]:
@@ -239,7 +214,7 @@ class AgentSummaryProjection:
         changed = {step.env.agent_id for step in steps}
         if changed:
             cur.executemany(_UPSERT, [_params(rows[i]) for i in changed])
-        relicensed = {s.env.agent_id for s in steps if s.env.type.startswith("License")}
+        relicensed = {s.env.agent_id for s in steps if isinstance(s.env.event, ev.LICENSING)}
         self.licenses.replace(cur, {i: rows[i].licenses for i in relicensed})
 
 

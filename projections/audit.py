@@ -11,6 +11,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from projections import events as ev
 from projections import profile
 from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
@@ -90,7 +91,7 @@ class AuditLogProjection:
             "ON CONFLICT DO NOTHING",
             [(s.env.position, s.env.agent_id, s.env.agent_version, s.env.occurred_at,
               s.env.type, s.env.actor, s.env.source, s.env.correlation_id,
-              s.env.payload.get("reason"), Jsonb(changes(s.before, s.after), dumps=dumps))
+              ev.reason_of(s.env.event), Jsonb(changes(s.before, s.after), dumps=dumps))
              for s in steps],
         )
 

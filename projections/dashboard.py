@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.values import AgentStatus
 from projections import cache, profile
+from projections import events as ev
 from projections.db import Cursor
 from projections.document_table import DocumentTable
 from projections.envelope import Envelope
@@ -54,7 +55,7 @@ class DashboardProjection:
             return
         changed = {step.env.agent_id for step in steps}
         self.agents.save(cur, docs, changed)
-        relicensed = {s.env.agent_id for s in steps if s.env.type.startswith("License")}
+        relicensed = {s.env.agent_id for s in steps if isinstance(s.env.event, ev.LICENSING)}
         self.licenses.replace(cur, {i: docs[i]["licenses"] for i in relicensed})
         cur.execute("UPDATE dashboard_revision SET revision = revision + 1")
         cache.mark(cur, [cache.DASHBOARD])

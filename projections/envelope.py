@@ -6,12 +6,14 @@ which transport delivered an event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
+
+from projections.events import AgentEvent, parse
 
 SCHEMA = 1
 """The envelope's version; a consumer refuses envelopes of a version it does not know."""
@@ -35,6 +37,17 @@ class Envelope:
     correlation_id: str
     source: str
     payload: dict[str, Any]
+    """The event's fields as JSON, as they travel; read them typed through `event`."""
+    _event: AgentEvent | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def event(self) -> AgentEvent:
+        """The payload as its typed event, parsed on first use (`BadPayload` if it does not
+        fit); every projection fed this envelope shares the one parse."""
+        if self._event is None:
+            object.__setattr__(self, "_event", parse(self.type, self.payload))
+        assert self._event is not None
+        return self._event
 
     def to_json(self) -> bytes:
         """The envelope as versioned JSON."""
@@ -65,5 +78,9 @@ class Envelope:
         return envelope
 
 
+_WIRE = ("event_id", "type", "agent_id", "agent_version", "position", "occurred_at", "actor",
+         "correlation_id", "source", "payload")
+
+
 def _fields(envelope: Envelope) -> dict[str, Any]:
-    return {name: getattr(envelope, name) for name in Envelope.__slots__}
+    return {name: getattr(envelope, name) for name in _WIRE}

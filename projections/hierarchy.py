@@ -14,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 from projections import cache
+from projections import events as ev
 from projections.db import Cursor, is_sqlite
 from projections.envelope import Envelope
 from projections.per_agent import check_next
-from projections.profile import CLEARS_MANAGER, STATUS_AFTER
 
 
 @dataclass(frozen=True)
@@ -151,10 +151,6 @@ class Node:
 _NODE = "agent_id, manager_id, agent_code, name, status, depth, path"
 
 
-def _name(p: dict[str, Any]) -> str:
-    return f"{p['first_name']} {p['last_name']}"
-
-
 class HierarchyProjection:
     """The hierarchy (`hierarchy`: materialised paths, GIN-indexed on PostgreSQL)."""
 
@@ -181,22 +177,22 @@ class HierarchyProjection:
 
     def _apply(self, cur: Cursor, env: Envelope, name: str) -> str:
         """Apply `env` to the agent called `name`; its name afterwards."""
-        p, x = env.payload, env.agent_id
+        e, x = env.event, env.agent_id
         sets: dict[str, Any] = {}
         relink = False
-        if env.type == "Onboarded":
-            self._onboarded(cur, env)
-            return _name(p)
-        if env.type in STATUS_AFTER:
-            sets["status"] = STATUS_AFTER[env.type].value
-            if env.type in CLEARS_MANAGER:
+        if isinstance(e, ev.Onboarded):
+            self._onboarded(cur, env, e)
+            return e.name
+        if e.status_after is not None:
+            sets["status"] = e.status_after.value
+            if e.clears_manager:
                 sets["manager_id"], relink = None, True
-        elif env.type == "ManagerChanged":
-            sets["manager_id"], relink = p.get("manager_id"), True
-        elif env.type == "ProfileUpdated" and {"first_name", "last_name"} & p["changes"].keys():
+        elif isinstance(e, ev.ManagerChanged):
+            sets["manager_id"], relink = e.manager_id, True
+        elif isinstance(e, ev.ProfileUpdated) and {"first_name", "last_name"} & e.changes.keys():
             first, _, last = name.partition(" ")
-            sets["name"] = _name({"first_name": p["changes"].get("first_name", first),
-                                  "last_name": p["changes"].get("last_name", last)})
+            sets["name"] = (f"{e.changes.get('first_name', first)} "
+                            f"{e.changes.get('last_name', last)}")
         assignments = ", ".join(f"{column} = %({column})s" for column in sets)
         cur.execute(f"UPDATE hierarchy SET {assignments}{', ' if sets else ''}"  # noqa: S608
                     "version = %(version)s WHERE agent_id = %(x)s",
@@ -210,13 +206,13 @@ class HierarchyProjection:
             cache.mark(cur, [cache.chain_key(r[0]) for r in cur.fetchall()])
         return str(sets.get("name", name))
 
-    def _onboarded(self, cur: Cursor, env: Envelope) -> None:
+    def _onboarded(self, cur: Cursor, env: Envelope, e: ev.Onboarded) -> None:
         """Insert the agent below its manager's path; re-derive its subtree only when reports
         of it were applied first (their partitions ran ahead)."""
-        p, x = env.payload, env.agent_id
+        x = env.agent_id
         cur.execute(
             _dialect(cur).onboard,
-            {"x": x, "m": p.get("manager_id"), "code": p["agent_code"], "name": _name(p),
+            {"x": x, "m": e.manager_id, "code": e.agent_code, "name": e.name,
              "v": env.agent_version})
         row = cur.fetchone()
         if row and row[0]:

@@ -7,24 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from projections import events as ev
 from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.window import Window
 from projections.wording import line
 
-KINDS = {
-    "Onboarded": "approval_waiting",
-    "ReinstatementRequested": "reinstatement_waiting",
-    "Approved": "status_changed",
-    "Rejected": "status_changed",
-    "Suspended": "status_changed",
-    "Resumed": "status_changed",
-    "Terminated": "status_changed",
-    "ReinstatementApproved": "status_changed",
-    "ReinstatementRejected": "status_changed",
-    "LicenseRevoked": "license_revoked",
+KINDS: dict[type[ev.AgentEvent], str] = {
+    ev.Onboarded: "approval_waiting",
+    ev.ReinstatementRequested: "reinstatement_waiting",
+    **dict.fromkeys((ev.Approved, ev.Rejected, ev.Suspended, ev.Resumed, ev.Terminated,
+                     ev.ReinstatementApproved, ev.ReinstatementRejected), "status_changed"),
+    ev.LicenseRevoked: "license_revoked",
 }
 """The kind of notice each event raises; other events raise none."""
+
+NOTICE_TYPES = tuple(sorted(set(KINDS.values())))
+"""Every kind of notice."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS notifications (
@@ -67,8 +66,8 @@ class NotificationsProjection:
         """Insert a notice for each noteworthy event; a redelivered one changes nothing."""
         cur.executemany(
             "INSERT INTO notifications VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(e.position, e.agent_id, KINDS[e.type], e.type, e.occurred_at, e.actor, line(e))
-             for e in envelopes if e.type in KINDS],
+            [(e.position, e.agent_id, KINDS[type(e.event)], e.type, e.occurred_at, e.actor,
+              line(e)) for e in envelopes if type(e.event) in KINDS],
         )
 
 

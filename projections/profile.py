@@ -8,41 +8,38 @@ the manager chain from the hierarchy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from domain.values import AgentStatus
 from projections import cache
+from projections import events as ev
 from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.per_agent import check_next, fold
 
-STATUS_AFTER = {
-    "Approved": AgentStatus.ACTIVE,
-    "Rejected": AgentStatus.REJECTED,
-    "Suspended": AgentStatus.SUSPENDED,
-    "Resumed": AgentStatus.ACTIVE,
-    "Terminated": AgentStatus.TERMINATED,
-    "ReinstatementRequested": AgentStatus.REINSTATEMENT_PENDING,
-    "ReinstatementApproved": AgentStatus.ACTIVE,
-    "ReinstatementRejected": AgentStatus.TERMINATED,
-}
-"""The status each status event leads to."""
-
-CLEARS_MANAGER = frozenset({"Rejected", "Terminated"})
-"""Events after which the agent reports to nobody."""
-
 ATTRIBUTES = ("agent_code", "first_name", "last_name", "agent_type", "office_code", "region",
-               "email", "phone", "pan", "aadhaar", "bank_account", "date_of_joining")
+              "email", "phone", "pan", "aadhaar", "bank_account", "date_of_joining")
 """The agent's own fields in a profile (personal ones masked)."""
 
 
-def _onboarded(env: Envelope) -> Document:
-    p = env.payload
+def json_value(value: Any) -> Any:
+    """An event's value as a document holds it: enums, dates and ids as their text."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | UUID):
+        return str(value)
+    return value
+
+
+def _onboarded(env: Envelope, e: ev.Onboarded) -> Document:
     return {
         "agent_id": str(env.agent_id),
-        **{name: p.get(name) for name in ATTRIBUTES},
-        "manager_id": p.get("manager_id"),
+        **{name: json_value(getattr(e, name)) for name in ATTRIBUTES},
+        "manager_id": json_value(e.manager_id),
         "status": AgentStatus.PENDING_APPROVAL.value,
         "licenses": {},
         "status_history": [_status_entry(env, AgentStatus.PENDING_APPROVAL)],
@@ -53,8 +50,8 @@ def _onboarded(env: Envelope) -> Document:
 
 def _status_entry(env: Envelope, status: AgentStatus) -> dict[str, Any]:
     return {"status": status.value, "at": env.occurred_at.isoformat(), "actor": env.actor,
-            "event": env.type, "reason": env.payload.get("reason"),
-            "reason_code": env.payload.get("reason_code")}
+            "event": env.type, "reason": ev.reason_of(env.event),
+            "reason_code": ev.reason_code_of(env.event)}
 
 
 def _licensed(doc: Document, number: str, **changes: Any) -> None:
@@ -62,37 +59,38 @@ def _licensed(doc: Document, number: str, **changes: Any) -> None:
 
 
 def _change(doc: Document, env: Envelope) -> None:
-    p = env.payload
-    if env.type in STATUS_AFTER:
-        status = STATUS_AFTER[env.type]
-        doc["status"] = status.value
-        doc["status_history"] = [*doc["status_history"], _status_entry(env, status)]
-        if env.type in CLEARS_MANAGER:
+    e = env.event
+    if e.status_after is not None:
+        doc["status"] = e.status_after.value
+        doc["status_history"] = [*doc["status_history"], _status_entry(env, e.status_after)]
+        if e.clears_manager:
             doc["manager_id"] = None
-    elif env.type == "ProfileUpdated":
-        doc.update({k: v for k, v in p["changes"].items() if k in ATTRIBUTES})
-    elif env.type == "LicenseAdded":
-        lic = dict(p["license"])
-        doc["licenses"] = {**doc["licenses"], lic.pop("number"): lic}
-    elif env.type == "LicenseRenewed":
-        _licensed(doc, p["number"], expires_on=p["expires_on"])
-    elif env.type == "LicenseRevoked":
-        _licensed(doc, p["number"], revoked_on=p["revoked_on"])
-    elif env.type == "ManagerChanged":
-        doc["manager_id"] = p.get("manager_id")
-    elif env.type == "ReportAssigned":
-        doc["reports"] = [*doc["reports"], p["report_id"]]
-    elif env.type == "ReportReleased":
-        doc["reports"] = [r for r in doc["reports"] if r != p["report_id"]]
-    else:
-        raise ValueError(f"the profile does not know event type {env.type!r}")
+        return
+    match e:
+        case ev.ProfileUpdated(changes=changes):
+            doc.update({k: v for k, v in changes.items() if k in ATTRIBUTES})
+        case ev.LicenseAdded(license=lic):
+            doc["licenses"] = {**doc["licenses"], lic.number: lic.terms()}
+        case ev.LicenseRenewed(number=number, expires_on=expires_on):
+            _licensed(doc, number, expires_on=expires_on.isoformat())
+        case ev.LicenseRevoked(number=number, revoked_on=revoked_on):
+            _licensed(doc, number, revoked_on=revoked_on.isoformat())
+        case ev.ManagerChanged(manager_id=manager_id):
+            doc["manager_id"] = json_value(manager_id)
+        case ev.ReportAssigned(report_id=report_id):
+            doc["reports"] = [*doc["reports"], str(report_id)]
+        case ev.ReportReleased(report_id=report_id):
+            doc["reports"] = [r for r in doc["reports"] if r != str(report_id)]
+        case _:
+            raise ValueError(f"the profile does not know event type {env.type!r}")
 
 
 def evolve(doc: Document | None, env: Envelope) -> Document:
     """The profile after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
     check_next(None if doc is None else doc["version"], env)
     if doc is None:
-        after = _onboarded(env)
+        assert isinstance(env.event, ev.Onboarded)
+        after = _onboarded(env, env.event)
     else:
         after = dict(doc)
         _change(after, env)

@@ -2,47 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from projections import events as ev
 from projections.envelope import Envelope
 
 
-def _because(p: dict[str, Any]) -> str:
-    parts = [p[k] for k in ("reason_code", "reason") if p.get(k)]
+def _because(e: ev.AgentEvent) -> str:
+    parts = [p for p in (ev.reason_code_of(e), ev.reason_of(e)) if p]
     return f" ({'; '.join(parts)})" if parts else ""
-
-
-_LINES: dict[str, Callable[[Envelope], str]] = {
-    "Onboarded": lambda e: (f"Onboarded as {e.payload['agent_code']} ({e.payload['first_name']} "
-                            f"{e.payload['last_name']}), {e.payload['agent_type']} in office "
-                            f"{e.payload['office_code']}, {e.payload['region']}"),
-    "ProfileUpdated": lambda e: f"Profile updated: {', '.join(sorted(e.payload['changes']))}",
-    "LicenseAdded": lambda e: (f"{e.payload['license']['license_type']} license "
-                               f"{e.payload['license']['number']} added, expires "
-                               f"{e.payload['license']['expires_on']}"),
-    "LicenseRenewed": lambda e: (f"License {e.payload['number']} renewed until "
-                                 f"{e.payload['expires_on']}"),
-    "LicenseRevoked": lambda e: (f"License {e.payload['number']} revoked on "
-                                 f"{e.payload['revoked_on']}{_because(e.payload)}"),
-    "Approved": lambda e: f"Approved by {e.actor}",
-    "Rejected": lambda e: f"Onboarding rejected by {e.actor}{_because(e.payload)}",
-    "Suspended": lambda e: f"Suspended by {e.actor}{_because(e.payload)}",
-    "Resumed": lambda e: f"Suspension lifted by {e.actor}{_because(e.payload)}",
-    "Terminated": lambda e: f"Terminated by {e.actor}{_because(e.payload)}",
-    "ReinstatementRequested": lambda e: (f"Reinstatement requested by {e.actor}"
-                                         f"{_because(e.payload)}"),
-    "ReinstatementApproved": lambda e: f"Reinstatement approved by {e.actor}",
-    "ReinstatementRejected": lambda e: (f"Reinstatement rejected by {e.actor}"
-                                        f"{_because(e.payload)}"),
-    "ManagerChanged": lambda e: (f"Now reports to {e.payload.get('manager_id') or 'nobody'} "
-                                 f"(before: {e.payload.get('previous_manager_id') or 'nobody'})"),
-    "ReportAssigned": lambda e: f"Agent {e.payload['report_id']} now reports here",
-    "ReportReleased": lambda e: f"Agent {e.payload['report_id']} no longer reports here",
-}
 
 
 def line(env: Envelope) -> str:
     """What happened in `env`, in one sentence."""
-    described = _LINES.get(env.type)
-    return described(env) if described else env.type
+    e, by = env.event, env.actor
+    match e:
+        case ev.Onboarded():
+            return (f"Onboarded as {e.agent_code} ({e.name}), {e.agent_type} in office "
+                    f"{e.office_code}, {e.region}")
+        case ev.ProfileUpdated(changes=changes):
+            return f"Profile updated: {', '.join(sorted(changes))}"
+        case ev.LicenseAdded(license=lic):
+            return f"{lic.license_type} license {lic.number} added, expires {lic.expires_on}"
+        case ev.LicenseRenewed(number=number, expires_on=expires_on):
+            return f"License {number} renewed until {expires_on}"
+        case ev.LicenseRevoked(number=number, revoked_on=revoked_on):
+            return f"License {number} revoked on {revoked_on}{_because(e)}"
+        case ev.Approved():
+            return f"Approved by {by}"
+        case ev.Rejected():
+            return f"Onboarding rejected by {by}{_because(e)}"
+        case ev.Suspended():
+            return f"Suspended by {by}{_because(e)}"
+        case ev.Resumed():
+            return f"Suspension lifted by {by}{_because(e)}"
+        case ev.Terminated():
+            return f"Terminated by {by}{_because(e)}"
+        case ev.ReinstatementRequested():
+            return f"Reinstatement requested by {by}{_because(e)}"
+        case ev.ReinstatementApproved():
+            return f"Reinstatement approved by {by}"
+        case ev.ReinstatementRejected():
+            return f"Reinstatement rejected by {by}{_because(e)}"
+        case ev.ManagerChanged(manager_id=manager, previous_manager_id=previous):
+            return f"Now reports to {manager or 'nobody'} (before: {previous or 'nobody'})"
+        case ev.ReportAssigned(report_id=report):
+            return f"Agent {report} now reports here"
+        case ev.ReportReleased(report_id=report):
+            return f"Agent {report} no longer reports here"
+    return env.type

@@ -25,7 +25,7 @@ T = TypeVar("T")
 From = Annotated[datetime | None, Query(alias="from", description="Inclusive, ISO 8601.")]
 To = Annotated[datetime | None, Query(alias="to", description="Exclusive, ISO 8601.")]
 NotificationType = Annotated[str | None, Query(
-    alias="type", description=f"One of: {', '.join(sorted(set(notifications.KINDS.values())))}")]
+    alias="type", description=f"One of: {', '.join(notifications.NOTICE_TYPES)}")]
 
 
 def _window(since: datetime | None, until: datetime | None, cursor: str | None,
@@ -84,7 +84,7 @@ async def get_notifications(
 ) -> Response:
     """Notices raised by events, newest first."""
     window = _window(since, until, cursor, limit)
-    if kind is not None and kind not in notifications.KINDS.values():
+    if kind is not None and kind not in notifications.NOTICE_TYPES:
         raise Problem(422, "bad_type", f"no notification type {kind!r}")
     return await _listing(store, notifications.NotificationsProjection.name, min_position,
                           limit, lambda cur: notifications.notices(cur, agent_id, kind, window),

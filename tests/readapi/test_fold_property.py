@@ -130,7 +130,7 @@ def test_every_read_model_equals_a_fold_of_the_log(
     for table, expected in [
         ("timeline", Counter(e.agent_id for e in envelopes)),
         ("audit_log", Counter(e.agent_id for e in envelopes)),
-        ("notifications", Counter(e.agent_id for e in envelopes if e.type in KINDS)),
+        ("notifications", Counter(e.agent_id for e in envelopes if type(e.event) in KINDS)),
     ]:
         counted = rows(f"SELECT agent_id, count(*) FROM {table} "
                        "WHERE agent_id = ANY(%s) GROUP BY 1")

@@ -56,7 +56,7 @@ def onboarded(agent_id: UUID, code: str, first: str, last: str,
 
 def moved(agent_id: UUID, manager: UUID, version: int) -> Envelope:
     return Envelope(uuid4(), "ManagerChanged", agent_id, version, 100, AT, "asha", "c", "api",
-                    {"manager_id": str(manager)})
+                    {"manager_id": str(manager), "previous_manager_id": None, "reason": None})
 
 
 def test_rows_come_back_as_the_same_python_types(store: SqliteStore) -> None:
