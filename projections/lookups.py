@@ -23,4 +23,4 @@ LOOKUPS: dict[str, type[StrEnum]] = {
 }
 """Each lookup's values by kind."""
 
-__all__ = ["LOOKUPS", "AgentStatus", "AgentType", "Region"]
+__all__ = ["LOOKUPS", "AgentStatus", "AgentType", "LicenseType", "Region"]

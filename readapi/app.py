@@ -5,28 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
 
-from readapi.readers import ReadModelMissing, ReadStoreUnavailable
+from readapi import problems
 from readapi.routes import activity, agents, hierarchy, ops, overview
 from readapi.store import ReadStore
-from webkit import problems
 from webkit.observability import Metrics, Observe
-from webkit.problems import problem
+from webkit.openapi import declare_problems
 
 MAX_BODY_BYTES = 16 * 1024
 """Reads carry no body worth the name."""
-
-
-async def _missing(_: Request, exc: Exception) -> Response:
-    return problem(503, "read_model_missing",
-                   "a read model has not been created yet; start the consumers")
-
-
-async def _unavailable(_: Request, exc: Exception) -> Response:
-    return problem(503, "read_store_unavailable",
-                   "the read models' database does not answer; retry shortly")
 
 
 def create_app(store: ReadStore) -> FastAPI:
@@ -49,8 +37,7 @@ def create_app(store: ReadStore) -> FastAPI:
     app.state.jwt_secret = store.config.jwt_secret
     app.state.metrics = Metrics()
     problems.install(app)
-    app.add_exception_handler(ReadModelMissing, _missing)
-    app.add_exception_handler(ReadStoreUnavailable, _unavailable)
+    declare_problems(app)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
                    ops.router):
         app.include_router(router)

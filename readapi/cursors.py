@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-from webkit.problems import Problem
+from projections import search
+from readapi.errors import BadCursor
 
 
 def encode(key: list[Any]) -> str:
@@ -18,7 +19,7 @@ def encode(key: list[Any]) -> str:
 
 
 def decode(cursor: str | None, length: int) -> list[Any] | None:
-    """The key inside `cursor` (None for the first page); a 422 problem when it is not one of
+    """The key inside `cursor` (None for the first page); `BadCursor` when it is not one of
     ours or does not fit this query."""
     if cursor is None:
         return None
@@ -27,10 +28,19 @@ def decode(cursor: str | None, length: int) -> list[Any] | None:
     except (binascii.Error, ValueError):
         key = None
     if not isinstance(key, list) or len(key) != length:
-        raise Problem(422, "bad_cursor", "the cursor is not one this query handed out")
+        raise BadCursor
     if not all(isinstance(v, str | int) for v in key):
-        raise Problem(422, "bad_cursor", "the cursor is not one this query handed out")
+        raise BadCursor
     return key
+
+
+def decode_search(cursor: str | None, sort: search.Sort) -> list[Any] | None:
+    """The typed sort key inside a search cursor of `sort` (None for the first page)."""
+    key = decode(cursor, search.key_length(sort))
+    try:
+        return None if key is None else search.typed_key(sort, key)
+    except ValueError:
+        raise BadCursor from None
 
 
 def encode_at(at: datetime, tiebreak: int) -> str:
@@ -46,4 +56,4 @@ def decode_at(cursor: str | None) -> tuple[datetime, int] | None:
     try:
         return datetime.fromisoformat(str(key[0])), int(key[1])
     except ValueError:
-        raise Problem(422, "bad_cursor", "the cursor is not one this query handed out") from None
+        raise BadCursor from None

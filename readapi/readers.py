@@ -15,16 +15,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.db import Cursor
 from projections.sqlite import SqliteStore
+from readapi.errors import ReadModelMissing, ReadStoreUnavailable
 
 T = TypeVar("T")
-
-
-class ReadModelMissing(Exception):
-    """A queried read model has not been created yet (no consumer has run)."""
-
-
-class ReadStoreUnavailable(Exception):
-    """The read models' database does not answer."""
 
 
 class Reader(Protocol):
@@ -49,9 +42,9 @@ class PostgresReader:
             with self.pool.connection() as conn:
                 return query(conn.cursor())
         except psycopg.errors.UndefinedTable as error:
-            raise ReadModelMissing(str(error)) from error
+            raise ReadModelMissing from error
         except (psycopg.OperationalError, PoolTimeout) as error:
-            raise ReadStoreUnavailable(str(error)) from error
+            raise ReadStoreUnavailable from error
 
     def close(self) -> None:
         """Close the pool."""
@@ -71,8 +64,8 @@ class SqliteReader:
             return query(self.store.reader())
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
-                raise ReadModelMissing(str(error)) from error
-            raise ReadStoreUnavailable(str(error)) from error
+                raise ReadModelMissing from error
+            raise ReadStoreUnavailable from error
 
     def close(self) -> None:
         """Nothing to release: the connections belong to their threads."""

@@ -21,8 +21,8 @@ from projections import documents, progress
 from projections.db import Cursor
 from projections.redis_cache import AsyncDocumentCache, Versioned
 from readapi.config import ReadApiConfig
-from readapi.readers import Reader, ReadModelMissing
-from webkit.problems import Problem
+from readapi.errors import PositionNotReached, ReadModelMissing
+from readapi.readers import Reader
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,7 +75,7 @@ class ReadStore:
 
     async def wait(self, projections: Sequence[str], position: int | None) -> int:
         """Wait until `projections` reach `position` (bounded); the position reached.
-        A 503 problem when the bound passes first."""
+        `PositionNotReached` when the bound passes first."""
         reached = await self.reached(projections)
         if position is None or reached >= position:
             return reached
@@ -89,10 +89,7 @@ class ReadStore:
                 break
             await asyncio.sleep(pause)
             pause = min(0.2, pause * 2)
-        raise Problem(503, "position_not_reached",
-                      f"the read model has reached position {reached}, not {position}, "
-                      f"within {self.config.wait_seconds}s; retry later",
-                      reached=reached)
+        raise PositionNotReached(reached, position, self.config.wait_seconds)
 
     async def documents(self, keys: Sequence[str],
                         fresh: bool = False) -> list[Versioned | None]:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from commands.service import AgentService
 from webkit.observability import Metrics, Observe
+from webkit.openapi import declare_problems
 from writeapi import problems
 from writeapi.config import WriteApiConfig
 from writeapi.routes import agents, ops, webhooks
@@ -23,6 +24,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     app.state.jwt_secret = config.jwt_secret
     app.state.metrics = Metrics()
     problems.install(app)
+    declare_problems(app)
     for router in (agents.router, webhooks.router, ops.router):
         app.include_router(router)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)

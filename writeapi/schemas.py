@@ -11,6 +11,12 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from commands.service import CommandResult
+from webkit.openapi import problems
+
+COMMAND_PROBLEMS = problems(400, 401, 403, 404, 409, 412, 413, 422, 503)
+"""What a command can be refused with: a bad header (400), no or a bad token (401), a role
+that may not (403), no such agent (404), a broken rule (409), a stale `If-Match` (412), a body
+too large (413), invalid fields (422), an event store that does not answer (503)."""
 
 
 class Accepted(BaseModel):
@@ -36,6 +42,25 @@ class AgentEvents(BaseModel):
     agent_id: UUID
     revealed: bool
     events: list[StoredEvent]
+
+
+class Live(BaseModel):
+    """The process is up."""
+
+    status: str
+
+
+class HeadPosition(BaseModel):
+    """How far the event store's log reaches."""
+
+    head_position: int
+
+
+class Ready(BaseModel):
+    """The event store answers."""
+
+    status: str
+    event_store: HeadPosition
 
 
 def json_response(

@@ -15,9 +15,11 @@ from projections.db import Cursor as DbCursor
 from projections.window import Window
 from readapi import cursors
 from readapi.deps import Auditor, Cursor, Limit, MinPosition, Store, Viewer
+from readapi.errors import BadNoticeType, BadRange
 from readapi.responses import page
+from readapi.schemas import AuditPage, NotificationsPage, TimelinePage
 from readapi.store import ReadStore
-from webkit.problems import Problem
+from webkit.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["activity"])
 T = TypeVar("T")
@@ -31,12 +33,12 @@ NotificationType = Annotated[str | None, Query(
 def _window(since: datetime | None, until: datetime | None, cursor: str | None,
             limit: int) -> Window:
     """The rows a listing asks for, one over `limit` to know whether a next page follows;
-    a 422 problem for a backwards or zone-less range."""
+    `BadRange` for a backwards or zone-less range."""
     if since is not None and until is not None and since >= until:
-        raise Problem(422, "bad_range", "`from` must be before `to`")
+        raise BadRange("`from` must be before `to`")
     for bound in (since, until):
         if bound is not None and bound.tzinfo is None:
-            raise Problem(422, "bad_range", "give `from` and `to` with a time zone offset")
+            raise BadRange("give `from` and `to` with a time zone offset")
     return Window(since, until, cursors.decode_at(cursor), limit + 1)
 
 
@@ -50,7 +52,8 @@ async def _listing(store: ReadStore, projection: str, min_position: int | None, 
     return page(rows, limit, lambda r: cursors.encode_at(*key(r)), position)
 
 
-@router.get("/agents/{agent_id}/timeline")
+@router.get("/agents/{agent_id}/timeline", response_model=TimelinePage,
+            responses=problems(401, 422, 503))
 async def get_timeline(
     agent_id: UUID, store: Store, _: Viewer, since: From = None, until: To = None,
     types: Annotated[list[str] | None, Query(description="Event types (repeatable).")] = None,
@@ -63,7 +66,8 @@ async def get_timeline(
                           lambda r: (r.occurred_at, r.agent_version))
 
 
-@router.get("/agents/{agent_id}/audit")
+@router.get("/agents/{agent_id}/audit", response_model=AuditPage,
+            responses=problems(401, 403, 422, 503))
 async def get_audit(
     agent_id: UUID, store: Store, _: Auditor, since: From = None, until: To = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
@@ -76,7 +80,8 @@ async def get_audit(
                           lambda r: (r.occurred_at, r.position))
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationsPage,
+            responses=problems(401, 422, 503))
 async def get_notifications(
     store: Store, _: Viewer, agent_id: UUID | None = None, kind: NotificationType = None,
     since: From = None, until: To = None, cursor: Cursor = None, limit: Limit = 50,
@@ -85,7 +90,7 @@ async def get_notifications(
     """Notices raised by events, newest first."""
     window = _window(since, until, cursor, limit)
     if kind is not None and kind not in notifications.NOTICE_TYPES:
-        raise Problem(422, "bad_type", f"no notification type {kind!r}")
+        raise BadNoticeType(f"no notification type {kind!r}")
     return await _listing(store, notifications.NotificationsProjection.name, min_position,
                           limit, lambda cur: notifications.notices(cur, agent_id, kind, window),
                           lambda r: (r.occurred_at, r.position))

@@ -13,8 +13,10 @@ from projections import cache, search
 from projections.lookups import AgentStatus, AgentType, Region
 from readapi import cursors
 from readapi.deps import Cursor, Limit, MinPosition, Store, Viewer
+from readapi.errors import AgentNotFound
 from readapi.responses import answer, page
-from webkit.problems import Problem
+from readapi.schemas import AgentsPage, ProfilePublic
+from webkit.openapi import problems
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 
@@ -22,7 +24,7 @@ SEARCH = ("agent_summary",)
 PROFILE = ("agent_profile", "hierarchy")
 
 
-@router.get("")
+@router.get("", response_model=AgentsPage, responses=problems(401, 422, 503))
 async def search_agents(
     store: Store, _: Viewer,
     q: Annotated[str | None, Query(min_length=1, max_length=100,
@@ -43,18 +45,15 @@ async def search_agents(
     position = await store.wait(SEARCH, min_position)
     filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
                              license_expiring_within_days)
-    key = cursors.decode(cursor, search.key_length(sort))
-    try:
-        after = None if key is None else search.typed_key(sort, key)
-    except ValueError:
-        raise Problem(422, "bad_cursor", "the cursor is not one this query handed out") from None
+    after = cursors.decode_search(cursor, sort)
     today = date.today()
     rows = await store.run(lambda cur: search.search(cur, filters, sort, after, limit + 1,
                                                       today))
     return page(rows, limit, lambda r: cursors.encode(search.key_of(r, sort)), position)
 
 
-@router.get("/{agent_id}")
+@router.get("/{agent_id}", response_model=ProfilePublic,
+            responses=problems(401, 404, 422, 503))
 async def get_profile(agent_id: UUID, store: Store, _: Viewer,
                       min_position: MinPosition = None) -> Response:
     """Attributes, licenses, status history, manager chain and direct reports of one agent."""
@@ -62,7 +61,7 @@ async def get_profile(agent_id: UUID, store: Store, _: Viewer,
     keys = [cache.profile_key(agent_id), cache.chain_key(agent_id)]
     profile, chain = await store.documents(keys, fresh=min_position is not None)
     if profile is None:
-        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+        raise AgentNotFound(agent_id)
     version, document = profile
     body = {**document, "manager_chain": chain[1] if chain else [],
             "direct_reports": document["reports"]}

@@ -10,8 +10,10 @@ from starlette.responses import Response
 
 from projections import cache, hierarchy
 from readapi.deps import MinPosition, Store, Viewer
+from readapi.errors import AgentNotFound, SubtreeTooLarge
 from readapi.responses import answer
-from webkit.problems import Problem
+from readapi.schemas import Hierarchy, Subtree
+from webkit.openapi import problems
 
 router = APIRouter(prefix="/v1/agents", tags=["hierarchy"])
 
@@ -25,21 +27,23 @@ def _node(n: hierarchy.Node) -> dict[str, Any]:
             "status": n.status, "depth": n.depth}
 
 
-@router.get("/{agent_id}/hierarchy")
+@router.get("/{agent_id}/hierarchy", response_model=Hierarchy,
+            responses=problems(401, 404, 422, 503))
 async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
                         min_position: MinPosition = None) -> Response:
     """The managers above the agent (root first), its direct reports and its subtree size."""
     position = await store.wait(HIERARCHY, min_position)
     (chain,) = await store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
     if chain is None:
-        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+        raise AgentNotFound(agent_id)
     reports, size = await store.run(lambda cur: hierarchy.around(cur, agent_id, MAX_REPORTS))
     return answer({"agent_id": agent_id, "chain": chain[1],
                    "direct_reports": [_node(r) for r in reports], "subtree_size": size},
                   position)
 
 
-@router.get("/{agent_id}/subtree")
+@router.get("/{agent_id}/subtree", response_model=Subtree,
+            responses=problems(401, 404, 422, 503))
 async def get_subtree(
     agent_id: UUID, store: Store, _: Viewer,
     max_depth: Annotated[int, Query(ge=1, le=20, description="Levels below the agent.")] = 3,
@@ -50,11 +54,10 @@ async def get_subtree(
     root, below = await store.run(
         lambda cur: hierarchy.subtree(cur, agent_id, max_depth, MAX_SUBTREE + 1))
     if root is None:
-        raise Problem(404, "agent_not_found", f"no agent {agent_id}")
+        raise AgentNotFound(agent_id)
     if len(below) > MAX_SUBTREE:
-        raise Problem(422, "subtree_too_large",
-                      f"more than {MAX_SUBTREE} agents within {max_depth} levels; "
-                      "ask for fewer levels")
+        raise SubtreeTooLarge(f"more than {MAX_SUBTREE} agents within {max_depth} levels; "
+                              "ask for fewer levels")
     tree = {root.agent_id: {**_node(root), "reports": []}}
     for n in below:
         tree[n.agent_id] = {**_node(n), "reports": []}

@@ -10,17 +10,19 @@ from starlette.responses import Response
 
 from readapi.deps import Store
 from readapi.responses import answer
+from readapi.schemas import Live, Ready
+from webkit.openapi import problems
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health/live")
+@router.get("/health/live", response_model=Live)
 async def live() -> Response:
     """The process is up."""
     return answer({"status": "ok"}, 0)
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=Ready, responses=problems(503))
 async def ready(store: Store) -> Response:
     """The read models' database answers (503 otherwise); Redis, where there is one, is
     reported but only degrades the answer."""

@@ -10,13 +10,15 @@ from starlette.responses import Response
 from projections import cache, dashboard
 from projections.lookups import LOOKUPS
 from readapi.deps import MinPosition, Store, Viewer
+from readapi.errors import LookupNotFound, ReadModelMissing
 from readapi.responses import answer
-from webkit.problems import Problem
+from readapi.schemas import Dashboard, Lookup
+from webkit.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["overview"])
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", response_model=Dashboard, responses=problems(401, 422, 503))
 async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = None) -> Response:
     """Counts by status, type and region; pending decisions; licenses expiring in 30 days;
     onboardings per month over 12 months."""
@@ -25,16 +27,15 @@ async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = Non
     if found is not None and found[1]["as_of"] != date.today().isoformat():
         (found,) = await store.documents([cache.DASHBOARD], fresh=True)
     if found is None:
-        raise Problem(503, "read_model_missing", "the dashboard has not been built yet")
+        raise ReadModelMissing("the dashboard has not been built yet")
     return answer(found[1], position)
 
 
-@router.get("/lookups/{kind}")
+@router.get("/lookups/{kind}", response_model=Lookup, responses=problems(401, 404))
 async def get_lookup(kind: str, _: Viewer) -> Response:
     """The values of one lookup: statuses, agent-types, license-types, regions,
     termination-reasons or reinstatement-reasons."""
     values = LOOKUPS.get(kind)
     if values is None:
-        raise Problem(404, "lookup_not_found",
-                      f"no lookup {kind!r}; known: {', '.join(sorted(LOOKUPS))}")
+        raise LookupNotFound(f"no lookup {kind!r}; known: {', '.join(sorted(LOOKUPS))}")
     return answer({"kind": kind, "values": [v.value for v in values]}, 0)

@@ -13,20 +13,23 @@ from commands.history import describe
 from commands.service import Request
 from webkit.auth import Role
 from webkit.observability import correlation_id
+from webkit.openapi import problems
 from writeapi.deps import Approver, Clerk, Maker, Reader, Service
-from writeapi.schemas import Accepted, AgentEvents, accepted, json_response
+from writeapi.schemas import COMMAND_PROBLEMS, Accepted, AgentEvents, accepted, json_response
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 LicenseNo = Annotated[str, Path(max_length=30)]
 
 
-@router.post("", status_code=201, response_model=Accepted)
+@router.post("", status_code=201, response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def onboard(cmd: models.OnboardAgent, request: Clerk, service: Service) -> Response:
     """Onboard an agent; it waits for approval."""
     return accepted(service.onboard(cmd, request), 201)
 
 
-@router.patch("/{agent_id}", response_model=Accepted)
+@router.patch("/{agent_id}", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def update(
     agent_id: UUID, cmd: models.UpdateAgent, request: Clerk, service: Service
 ) -> Response:
@@ -34,7 +37,8 @@ def update(
     return accepted(service.update(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/licenses", response_model=Accepted)
+@router.post("/{agent_id}/licenses", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def add_license(
     agent_id: UUID, cmd: models.AddLicense, request: Clerk, service: Service
 ) -> Response:
@@ -42,7 +46,8 @@ def add_license(
     return accepted(service.add_license(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/licenses/{number}/renew", response_model=Accepted)
+@router.post("/{agent_id}/licenses/{number}/renew", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def renew_license(
     agent_id: UUID, number: LicenseNo, cmd: models.RenewLicense, request: Clerk,
     service: Service,
@@ -51,7 +56,8 @@ def renew_license(
     return accepted(service.renew_license(agent_id, number, cmd, request))
 
 
-@router.post("/{agent_id}/licenses/{number}/revoke", response_model=Accepted)
+@router.post("/{agent_id}/licenses/{number}/revoke", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def revoke_license(
     agent_id: UUID, number: LicenseNo, cmd: models.Decide, request: Clerk, service: Service
 ) -> Response:
@@ -59,13 +65,15 @@ def revoke_license(
     return accepted(service.revoke_license(agent_id, number, cmd, request))
 
 
-@router.post("/{agent_id}/approve", response_model=Accepted)
+@router.post("/{agent_id}/approve", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def approve(agent_id: UUID, request: Approver, service: Service) -> Response:
     """Approve a pending agent; needs a license in force."""
     return accepted(service.approve(agent_id, request))
 
 
-@router.post("/{agent_id}/reject", response_model=Accepted)
+@router.post("/{agent_id}/reject", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def reject(
     agent_id: UUID, cmd: models.Decide, request: Approver, service: Service
 ) -> Response:
@@ -73,7 +81,8 @@ def reject(
     return accepted(service.reject(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/suspend", response_model=Accepted)
+@router.post("/{agent_id}/suspend", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def suspend(
     agent_id: UUID, cmd: models.Decide, request: Approver, service: Service
 ) -> Response:
@@ -81,7 +90,8 @@ def suspend(
     return accepted(service.suspend(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/resume", response_model=Accepted)
+@router.post("/{agent_id}/resume", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def resume(
     agent_id: UUID, cmd: models.Decide, request: Approver, service: Service
 ) -> Response:
@@ -89,7 +99,8 @@ def resume(
     return accepted(service.resume(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/terminate", response_model=Accepted)
+@router.post("/{agent_id}/terminate", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def terminate(
     agent_id: UUID, cmd: models.TerminateAgent, request: Approver, service: Service
 ) -> Response:
@@ -97,7 +108,8 @@ def terminate(
     return accepted(service.terminate(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/reinstatement", response_model=Accepted)
+@router.post("/{agent_id}/reinstatement", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def request_reinstatement(
     agent_id: UUID, cmd: models.RequestReinstatement, request: Maker, service: Service
 ) -> Response:
@@ -105,13 +117,15 @@ def request_reinstatement(
     return accepted(service.request_reinstatement(agent_id, cmd, request))
 
 
-@router.post("/{agent_id}/reinstatement/approve", response_model=Accepted)
+@router.post("/{agent_id}/reinstatement/approve", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def approve_reinstatement(agent_id: UUID, request: Approver, service: Service) -> Response:
     """Reinstate the agent (the checker, who is not the maker)."""
     return accepted(service.approve_reinstatement(agent_id, request))
 
 
-@router.post("/{agent_id}/reinstatement/reject", response_model=Accepted)
+@router.post("/{agent_id}/reinstatement/reject", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def reject_reinstatement(
     agent_id: UUID, cmd: models.Decide, request: Approver, service: Service
 ) -> Response:
@@ -119,7 +133,8 @@ def reject_reinstatement(
     return accepted(service.reject_reinstatement(agent_id, cmd, request))
 
 
-@router.put("/{agent_id}/manager", response_model=Accepted)
+@router.put("/{agent_id}/manager", response_model=Accepted,
+             responses=COMMAND_PROBLEMS)
 def change_manager(
     agent_id: UUID, cmd: models.ChangeManager, request: Clerk, service: Service
 ) -> Response:
@@ -127,7 +142,8 @@ def change_manager(
     return accepted(service.change_manager(agent_id, cmd, request))
 
 
-@router.get("/{agent_id}/events", response_model=AgentEvents)
+@router.get("/{agent_id}/events", response_model=AgentEvents,
+            responses=problems(401, 404, 422, 503))
 def events(agent_id: UUID, who: Reader, service: Service) -> Response:
     """The agent's events as stored; personal data in full only for the auditor role."""
     reveal = who.role is Role.AUDITOR

@@ -8,19 +8,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from commands.errors import StoreUnavailable
+from webkit.openapi import problems
 from writeapi.deps import Service
-from writeapi.schemas import json_response
+from writeapi.schemas import Live, Ready, json_response
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health/live")
+@router.get("/health/live", response_model=Live)
 def live() -> Response:
     """The process is up."""
     return json_response({"status": "ok"})
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=Ready, responses=problems(503))
 def ready(service: Service) -> Response:
     """The event store answers; 503 when it does not."""
     try:

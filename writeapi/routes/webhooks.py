@@ -11,6 +11,7 @@ from starlette.responses import Response
 from commands import models
 from commands.service import AgentService, CommandResult, Request
 from webkit.observability import correlation_id
+from webkit.openapi import problems
 from webkit.problems import Problem
 from writeapi import hrms
 from writeapi.deps import Config, Service
@@ -44,7 +45,8 @@ def _run(service: AgentService, delivery: hrms.HrDelivery, request: Request) -> 
     return service.transfer(agent_id, changes, manager_id, request)
 
 
-@router.post("/hrms", response_model=Accepted)
+@router.post("/hrms", response_model=Accepted,
+             responses=problems(401, 404, 409, 413, 422, 503))
 async def hrms_delivery(
     http: HttpRequest, service: Service, config: Config
 ) -> Response:

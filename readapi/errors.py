@@ -1,0 +1,94 @@
+"""The read side's errors: what a query can fail with, each with its code and HTTP status.
+
+Routes, the store and the cursor codec raise these; `readapi.problems` maps them to
+problem+json in one place, as the write side maps the application service's errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+
+class ReadError(Exception):
+    """A query that cannot be answered as asked; `code` names it for machines."""
+
+    status = 400
+    code = "bad_read"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+        """More members of the problem body (e.g. the position reached)."""
+
+
+class AgentNotFound(ReadError):
+    """No read model knows the agent."""
+
+    status, code = 404, "agent_not_found"
+
+    def __init__(self, agent_id: UUID) -> None:
+        super().__init__(f"no agent {agent_id}")
+
+
+class LookupNotFound(ReadError):
+    """No lookup list of that kind."""
+
+    status, code = 404, "lookup_not_found"
+
+
+class BadCursor(ReadError):
+    """A page cursor this query did not hand out."""
+
+    status, code = 422, "bad_cursor"
+
+    def __init__(self) -> None:
+        super().__init__("the cursor is not one this query handed out")
+
+
+class BadRange(ReadError):
+    """A time range that is backwards or has no time zone."""
+
+    status, code = 422, "bad_range"
+
+
+class BadNoticeType(ReadError):
+    """A notification type that does not exist."""
+
+    status, code = 422, "bad_type"
+
+
+class SubtreeTooLarge(ReadError):
+    """A subtree over the size one answer may hold."""
+
+    status, code = 422, "subtree_too_large"
+
+
+class PositionNotReached(ReadError):
+    """The read model did not reach the asked position within the wait bound."""
+
+    status, code = 503, "position_not_reached"
+
+    def __init__(self, reached: int, wanted: int, seconds: float) -> None:
+        super().__init__(f"the read model has reached position {reached}, not {wanted}, "
+                         f"within {seconds}s; retry later", reached=reached)
+
+
+class ReadModelMissing(ReadError):
+    """A queried read model has not been created or built yet (no consumer has run)."""
+
+    status, code = 503, "read_model_missing"
+
+    def __init__(self, message: str = "a read model has not been created yet; "
+                                      "start the consumers") -> None:
+        super().__init__(message)
+
+
+class ReadStoreUnavailable(ReadError):
+    """The read models' database does not answer."""
+
+    status, code = 503, "read_store_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("the read models' database does not answer; retry shortly")

@@ -1,0 +1,245 @@
+"""What each read route answers, declared for `/openapi.json`.
+
+The routes serialise their bodies with orjson on the hot path; these models document them, and
+the tests validate real answers against them on both stores.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from projections.lookups import AgentStatus, AgentType, LicenseType, Region
+
+
+class Public(BaseModel):
+    """A body the read API answers with: exactly these fields, no others."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LicensePublic(Public):
+    """A license, keyed by its number in the map that holds it."""
+
+    license_type: LicenseType
+    issued_on: date
+    expires_on: date
+    revoked_on: date | None
+
+
+class AgentSummaryPublic(Public):
+    """One agent as search finds it; personal values masked."""
+
+    agent_id: UUID
+    agent_code: str
+    first_name: str
+    last_name: str
+    agent_type: AgentType
+    office_code: str
+    region: Region
+    email: str
+    phone: str
+    pan: str = Field(description="Masked, e.g. XXXXX1234X.")
+    status: AgentStatus
+    manager_id: UUID | None
+    date_of_joining: date
+    licenses: dict[str, LicensePublic]
+    next_expiry: date | None = Field(description="The earliest expiry of a license in force.")
+    reports: int = Field(description="How many agents report directly to this one.")
+    version: int
+    position: int
+    onboarded_at: datetime
+    updated_at: datetime
+
+
+class AgentsPage(Public):
+    """A page of search results."""
+
+    items: list[AgentSummaryPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on "
+                                                "the last.")
+
+
+class StatusChange(Public):
+    """One entry of an agent's status history."""
+
+    status: AgentStatus
+    at: datetime
+    actor: str
+    event: str
+    reason: str | None
+    reason_code: str | None
+
+
+class Manager(Public):
+    """A manager in a chain."""
+
+    agent_id: UUID
+    agent_code: str
+    name: str
+
+
+class ProfilePublic(Public):
+    """Everything about one agent in one read; personal values masked."""
+
+    agent_id: UUID
+    agent_code: str
+    first_name: str
+    last_name: str
+    agent_type: AgentType
+    office_code: str
+    region: Region
+    email: str
+    phone: str
+    pan: str
+    aadhaar: str
+    bank_account: str | None
+    date_of_joining: date
+    manager_id: UUID | None
+    status: AgentStatus
+    licenses: dict[str, LicensePublic]
+    status_history: list[StatusChange]
+    onboarded_at: datetime
+    updated_at: datetime
+    version: int
+    position: int
+    manager_chain: list[Manager] = Field(description="The managers above, root first.")
+    direct_reports: list[UUID]
+
+
+class TimelineEntry(Public):
+    """One event of an agent, with a line a person can read."""
+
+    agent_version: int
+    position: int
+    occurred_at: datetime
+    type: str
+    actor: str
+    source: str
+    summary: str
+    details: dict[str, Any] = Field(description="The event's fields, personal values masked.")
+
+
+class TimelinePage(Public):
+    """A page of an agent's timeline, newest first."""
+
+    items: list[TimelineEntry]
+    next_cursor: str | None
+
+
+class FieldChange(Public):
+    """A field an event changed, with its value before and after."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class AuditEntry(Public):
+    """One audited event."""
+
+    position: int
+    agent_version: int
+    occurred_at: datetime
+    type: str
+    actor: str
+    source: str
+    correlation_id: str
+    reason: str | None
+    changes: list[FieldChange]
+
+
+class AuditPage(Public):
+    """A page of an agent's audit log, oldest first."""
+
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+class Notice(Public):
+    """A notice raised by an event."""
+
+    position: int
+    agent_id: UUID
+    type: str
+    event_type: str
+    occurred_at: datetime
+    actor: str
+    message: str
+
+
+class NotificationsPage(Public):
+    """A page of notices, newest first."""
+
+    items: list[Notice]
+    next_cursor: str | None
+
+
+class HierarchyNode(Public):
+    """An agent as the hierarchy shows it."""
+
+    agent_id: UUID
+    agent_code: str
+    name: str
+    status: AgentStatus
+    depth: int = Field(description="Levels below the root of its tree.")
+
+
+class Hierarchy(Public):
+    """The managers above an agent, its direct reports, and how many agents are below it."""
+
+    agent_id: UUID
+    chain: list[Manager]
+    direct_reports: list[HierarchyNode]
+    subtree_size: int
+
+
+class Subtree(HierarchyNode):
+    """An agent and, nested, the agents below it."""
+
+    reports: list[Subtree]
+
+
+class MonthCount(Public):
+    """Onboardings in one month."""
+
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    count: int
+
+
+class Dashboard(Public):
+    """Counts over the whole population."""
+
+    as_of: date
+    agents: int
+    by_status: dict[str, int]
+    by_type: dict[str, int]
+    by_region: dict[str, int]
+    pending_approvals: int
+    pending_reinstatements: int
+    licenses_expiring_30_days: int
+    onboardings_per_month: list[MonthCount]
+
+
+class Lookup(Public):
+    """The values one lookup list holds."""
+
+    kind: str
+    values: list[str]
+
+
+class Live(Public):
+    """The process is up."""
+
+    status: str
+
+
+class Ready(Public):
+    """Whether the read models and Redis answer."""
+
+    status: str = Field(description="ok, or degraded when Redis is down.")
+    read_models: str
+    redis: str = Field(description="ok, down, or absent (no Redis configured).")

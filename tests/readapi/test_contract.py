@@ -1,0 +1,88 @@
+"""The read API answers what its OpenAPI document declares: every 200 body validates against the
+route's response model (no field missing, none extra), and every error is a declared problem."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from commands import models as cmd
+from commands.service import AgentService
+from readapi import schemas
+from tests.builders import license_body
+from tests.readapi.agents import APPROVER, CLERK, move, onboard
+from tests.readapi.conftest import Models
+from webkit.openapi import PROBLEM_MEDIA_TYPE, ProblemDetails
+
+
+def _valid(model: type[BaseModel], client: TestClient, path: str,
+           headers: dict[str, str], **params: Any) -> Any:
+    answer = client.get(path, params=params, headers=headers)
+    assert answer.status_code == 200, (path, answer.text)
+    assert answer.headers["content-type"] == "application/json"
+    return model.model_validate_json(answer.content)
+
+
+def test_every_answer_validates_against_its_declared_model(
+    write: AgentService, models: Models, client: TestClient, viewer: dict[str, str],
+    auditor: dict[str, str],
+) -> None:
+    boss = onboard(write, first_name="Meera", last_name="Kulkarni")
+    agent = onboard(write, boss, first_name="Ravi", last_name="Shankar",
+                    licenses=[license_body(), license_body()])
+    write.update(agent, cmd.UpdateAgent(email="ravi@example.com"), CLERK)
+    write.suspend(agent, cmd.Decide(reason="check"), APPROVER)
+    move(write, agent, None)
+    models.catch_up()
+
+    page = _valid(schemas.AgentsPage, client, "/v1/agents", viewer, q="ravi")
+    assert page.items[0].agent_id == agent
+    profile = _valid(schemas.ProfilePublic, client, f"/v1/agents/{agent}", viewer)
+    assert [c.status for c in profile.status_history][-1] == "SUSPENDED"
+    _valid(schemas.ProfilePublic, client, f"/v1/agents/{boss}", viewer)
+    _valid(schemas.TimelinePage, client, f"/v1/agents/{agent}/timeline", viewer)
+    audit = _valid(schemas.AuditPage, client, f"/v1/agents/{agent}/audit", auditor)
+    assert any(change.field == "email" for e in audit.items for change in e.changes)
+    _valid(schemas.NotificationsPage, client, "/v1/notifications", viewer)
+    _valid(schemas.Hierarchy, client, f"/v1/agents/{boss}/hierarchy", viewer)
+    _valid(schemas.Subtree, client, f"/v1/agents/{boss}/subtree", viewer)
+    dashboard = _valid(schemas.Dashboard, client, "/v1/dashboard", viewer)
+    assert dashboard.as_of == date.today()
+    _valid(schemas.Lookup, client, "/v1/lookups/regions", viewer)
+    _valid(schemas.Live, client, "/health/live", {})
+    _valid(schemas.Ready, client, "/health/ready", {})
+
+
+def test_errors_are_problems_with_a_status_the_route_declares(
+    client: TestClient, viewer: dict[str, str], models: Models
+) -> None:
+    models.catch_up()
+    document = client.get("/openapi.json").json()
+    for path, route, params in [
+        ("/v1/agents/00000000-0000-0000-0000-000000000001", "/v1/agents/{agent_id}", {}),
+        ("/v1/agents", "/v1/agents", {"cursor": "not-a-cursor"}),
+        ("/v1/agents", "/v1/agents", {"min_position": 10**9}),
+        ("/v1/lookups/moods", "/v1/lookups/{kind}", {}),
+    ]:
+        answer = client.get(path, params=params, headers=viewer)
+        assert answer.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        ProblemDetails.model_validate_json(answer.content)
+        declared = document["paths"][route]["get"]["responses"]
+        assert str(answer.status_code) in declared, (path, answer.status_code)
+        assert PROBLEM_MEDIA_TYPE in declared[str(answer.status_code)]["content"]
+
+
+def test_the_openapi_document_names_a_response_schema_for_every_route(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            ok = operation["responses"]["200"]["content"]["application/json"]
+            assert ok["schema"], (method, path)
+            for status, response in operation["responses"].items():
+                if status[0] in "45":
+                    assert list(response["content"]) == [PROBLEM_MEDIA_TYPE], (path, status)
