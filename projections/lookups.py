@@ -13,14 +13,26 @@ from domain.values import (
     TerminationReason,
 )
 
-LOOKUPS: dict[str, type[StrEnum]] = {
-    "statuses": AgentStatus,
-    "agent-types": AgentType,
-    "license-types": LicenseType,
-    "regions": Region,
-    "termination-reasons": TerminationReason,
-    "reinstatement-reasons": ReinstatementReason,
+
+class LookupKind(StrEnum):
+    """The lookup lists there are."""
+
+    STATUSES = "statuses"
+    AGENT_TYPES = "agent-types"
+    LICENSE_TYPES = "license-types"
+    REGIONS = "regions"
+    TERMINATION_REASONS = "termination-reasons"
+    REINSTATEMENT_REASONS = "reinstatement-reasons"
+
+
+LOOKUPS: dict[LookupKind, type[StrEnum]] = {
+    LookupKind.STATUSES: AgentStatus,
+    LookupKind.AGENT_TYPES: AgentType,
+    LookupKind.LICENSE_TYPES: LicenseType,
+    LookupKind.REGIONS: Region,
+    LookupKind.TERMINATION_REASONS: TerminationReason,
+    LookupKind.REINSTATEMENT_REASONS: ReinstatementReason,
 }
 """Each lookup's values by kind."""
 
-__all__ = ["LOOKUPS", "AgentStatus", "AgentType", "LicenseType", "Region"]
+__all__ = ["LOOKUPS", "AgentStatus", "AgentType", "LicenseType", "LookupKind", "Region"]

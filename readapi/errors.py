@@ -32,12 +32,6 @@ class AgentNotFound(ReadError):
         super().__init__(f"no agent {agent_id}")
 
 
-class LookupNotFound(ReadError):
-    """No lookup list of that kind."""
-
-    status, code = 404, "lookup_not_found"
-
-
 class BadCursor(ReadError):
     """A page cursor this query did not hand out."""
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from projections import cache, dashboard
-from projections.lookups import LOOKUPS
+from projections.lookups import LOOKUPS, LookupKind
 from readapi.deps import MinPosition, Store, Viewer
-from readapi.errors import LookupNotFound, ReadModelMissing
+from readapi.errors import ReadModelMissing
 from readapi.responses import answer
 from readapi.schemas import Dashboard, Lookup
 from webkit.openapi import problems
@@ -31,11 +31,8 @@ async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = Non
     return answer(found[1], position)
 
 
-@router.get("/lookups/{kind}", response_model=Lookup, responses=problems(401, 404))
-async def get_lookup(kind: str, _: Viewer) -> Response:
+@router.get("/lookups/{kind}", response_model=Lookup, responses=problems(401, 422))
+async def get_lookup(kind: LookupKind, _: Viewer) -> Response:
     """The values of one lookup: statuses, agent-types, license-types, regions,
     termination-reasons or reinstatement-reasons."""
-    values = LOOKUPS.get(kind)
-    if values is None:
-        raise LookupNotFound(f"no lookup {kind!r}; known: {', '.join(sorted(LOOKUPS))}")
-    return answer({"kind": kind, "values": [v.value for v in values]}, 0)
+    return answer({"kind": kind, "values": [v.value for v in LOOKUPS[kind]]}, 0)

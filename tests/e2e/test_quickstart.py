@@ -5,20 +5,12 @@ Ctrl-C stopping the service cleanly."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
+from tests.e2e.dev import ROOT, Dev
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-ROSTER = Path(sys.executable).parent / "roster"
 VARYING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                      r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00")
 """Agent ids and event times: the parts of the output that differ from run to run."""
@@ -40,49 +32,6 @@ def quickstart() -> tuple[str, str]:
 def normalised(output: str) -> list[str]:
     """`output`'s lines with ids and times replaced by placeholders."""
     return [VARYING.sub("…", line) for line in output.strip().splitlines()]
-
-
-class Dev:
-    """`roster dev` in a child process, its standard output collected line by line."""
-
-    def __init__(self, data_dir: Path) -> None:
-        env = {**os.environ, "ROSTER_DATA_DIR": str(data_dir)}
-        self.process = subprocess.Popen([str(ROSTER), "dev", "--reset"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True)
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self._reader = threading.Thread(target=self._read)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if "Ctrl-C stops it." in line:
-                self.ready.set()
-        self.ready.set()
-
-    def interrupt(self) -> int:
-        """Ctrl-C: the exit code once it has stopped."""
-        self.process.send_signal(signal.SIGINT)
-        code = self.process.wait(timeout=30)
-        self._reader.join()
-        return code
-
-
-@pytest.fixture
-def dev(tmp_path: Path) -> Iterator[Dev]:
-    """`roster dev` on a fresh data folder, up and serving."""
-    running = Dev(tmp_path / "data")
-    try:
-        assert running.ready.wait(60), "roster dev did not come up"
-        assert running.process.poll() is None, "\n".join(running.lines)
-        yield running
-    finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.wait()
 
 
 def test_the_readme_quickstart_works_as_printed_and_ctrl_c_stops_roster_dev(dev: Dev) -> None:
