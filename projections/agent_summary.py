@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 from domain.values import AgentStatus
 from projections import events as ev
 from projections import per_agent
-from projections.db import Cursor, is_sqlite
+from projections.db import Cursor, StoreKind, store_of
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.licenses import LicenseTable
@@ -179,6 +179,20 @@ END;
 """
 """SQLite: an FTS5 trigram index over the same search text, kept by triggers."""
 
+
+
+@dataclass(frozen=True)
+class _TextIndex:
+    """How one store indexes the search text."""
+
+    extensions: tuple[str, ...]
+    """PostgreSQL extensions it needs (made in `public` when missing)."""
+    ddl: str
+
+
+_TEXT_INDEXES = {StoreKind.POSTGRES: _TextIndex(EXTENSIONS, _POSTGRES_TEXT),
+                 StoreKind.SQLITE: _TextIndex((), _SQLITE_TEXT)}
+
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM agent_summary WHERE agent_id = ANY(%s)"  # noqa: S608
 _UPSERT = (
     f"INSERT INTO agent_summary ({', '.join(COLUMNS)}) "  # noqa: S608
@@ -197,12 +211,10 @@ class AgentSummaryProjection:
     def create(self, cur: Cursor) -> None:
         """Create the tables and their indexes when missing, or migrate them (on PostgreSQL
         needs the pg_trgm and btree_gin extensions, made in `public` when missing)."""
-        if is_sqlite(cur):
-            cur.execute(_TABLE + _SQLITE_TEXT)
-        else:
-            for extension in EXTENSIONS:
-                cur.execute(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
-            cur.execute(_TABLE + _POSTGRES_TEXT)
+        text = _TEXT_INDEXES[store_of(cur)]
+        for extension in text.extensions:
+            cur.execute(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public")
+        cur.execute(_TABLE + text.ddl)
         self.licenses.create(cur)
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from projections.db import Cursor, is_sqlite
+from projections.db import Cursor, StoreKind, store_of
 
 PROFILE = "profile"
 CHAIN = "chain"
@@ -39,10 +39,13 @@ def create(cur: Cursor) -> None:
     cur.execute(_DDL)
 
 
+COPIED_TO_REDIS = frozenset({StoreKind.POSTGRES})
+"""The stores whose documents have a Redis copy (the embedded default, SQLite, has no Redis)."""
+
+
 def mark(cur: Cursor, keys: Iterable[str]) -> None:
-    """Mark `keys` as changed, inside the caller's transaction (on SQLite, the embedded
-    default without Redis, there is no copy to refresh and nothing is marked)."""
-    if is_sqlite(cur):
+    """Mark `keys` as changed, inside the caller's transaction, where a Redis copy exists."""
+    if store_of(cur) not in COPIED_TO_REDIS:
         return
     cur.executemany("INSERT INTO cache_marks (key) VALUES (%s) ON CONFLICT DO NOTHING",
                     [(k,) for k in sorted(set(keys))])

@@ -1,14 +1,23 @@
 """What the projections need of a database: a cursor of PostgreSQL (psycopg) or of SQLite.
 
 The projections write their SQL for psycopg; `projections.sqlite` runs the same SQL on SQLite.
-Where the two cannot share a statement, `is_sqlite` tells the projection which one it has.
+Where the two cannot share a statement, a projection keeps one object per store (its statements
+for that store) and picks it by `store_of(cur)`; its logic has no branch on the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Any, Protocol
+
+
+class StoreKind(StrEnum):
+    """The databases a read model can live in."""
+
+    POSTGRES = "postgresql"
+    SQLITE = "sqlite"
 
 
 class Cursor(Protocol):
@@ -27,9 +36,9 @@ class Cursor(Protocol):
         """The remaining rows."""
 
 
-def is_sqlite(cur: Cursor) -> bool:
-    """Whether `cur` is a SQLite cursor (else PostgreSQL)."""
-    return getattr(cur, "dialect", "postgresql") == "sqlite"
+def store_of(cur: Cursor) -> StoreKind:
+    """The kind of database `cur` talks to (a psycopg cursor names none: PostgreSQL)."""
+    return StoreKind(getattr(cur, "dialect", StoreKind.POSTGRES))
 
 
 @contextmanager

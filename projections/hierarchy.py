@@ -15,7 +15,7 @@ from uuid import UUID
 
 from projections import cache
 from projections import events as ev
-from projections.db import Cursor, is_sqlite
+from projections.db import Cursor, StoreKind, store_of
 from projections.envelope import Envelope
 from projections.per_agent import check_next
 
@@ -131,8 +131,11 @@ RETURNING agent_id
 )
 
 
+_DIALECTS = {StoreKind.POSTGRES: _POSTGRES, StoreKind.SQLITE: _SQLITE}
+
+
 def _dialect(cur: Cursor) -> _Dialect:
-    return _SQLITE if is_sqlite(cur) else _POSTGRES
+    return _DIALECTS[store_of(cur)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ walk through all pages never repeats a row and never skips one that existed when
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from psycopg import sql
 
 from projections import trigrams
 from projections.agent_summary import COLUMNS, AgentSummary
-from projections.db import Cursor, is_sqlite
+from projections.db import Cursor, StoreKind, store_of
 
 
 class Sort(StrEnum):
@@ -53,26 +54,43 @@ Query = tuple[sql.Composed, list[Any]]
 so PostgreSQL plans each shape once per connection (psycopg prepares repeated queries)."""
 
 
-def _conditions(f: Filters, today: date,
-                sqlite: bool) -> tuple[list[sql.Composable], list[Any]]:
+Conditions = tuple[list[sql.Composable], list[Any]]
+"""Conditions of a WHERE clause, and their parameters."""
+
+
+def _postgres_text(text: str) -> Conditions:
+    """A substring of the search text, or a similar word (pg_trgm's `<%`, GIN-indexed)."""
+    return ([sql.SQL("(search_text LIKE %s OR %s <%% search_text)")],
+            [f"%{_escaped(text)}%", text])
+
+
+def _sqlite_text(text: str) -> Conditions:
+    """Candidates from the FTS5 trigram index, then the same substring-or-similar-word test
+    as PostgreSQL's (`word_similarity` follows pg_trgm)."""
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    grams = set().union(*(trigrams.trigrams(w) for w in trigrams.words(text)))
+    shared = sorted(g for g in grams if " " not in g)
+    if shared:
+        where.append(sql.SQL("rowid IN (SELECT rowid FROM agent_summary_text "
+                             "WHERE agent_summary_text MATCH %s)"))
+        params.append(" OR ".join(f'"{g}"' for g in shared))
+    where.append(sql.SQL("(search_text LIKE %s ESCAPE '\\' "
+                         "OR word_similarity(%s, search_text) >= %s)"))
+    params += [f"%{_escaped(text)}%", text, trigrams.THRESHOLD]
+    return where, params
+
+
+_TEXT_MATCH: dict[StoreKind, Callable[[str], Conditions]] = {
+    StoreKind.POSTGRES: _postgres_text, StoreKind.SQLITE: _sqlite_text}
+"""How each store finds a name fragment, typos tolerated."""
+
+
+def _conditions(f: Filters, today: date, store: StoreKind) -> Conditions:
     where: list[sql.Composable] = []
     params: list[Any] = []
     if f.q:
-        text = f.q.lower()
-        like = f"%{_escaped(text)}%"
-        if not sqlite:
-            where.append(sql.SQL("(search_text LIKE %s OR %s <%% search_text)"))
-            params += [like, text]
-        else:
-            grams = set().union(*(trigrams.trigrams(w) for w in trigrams.words(text)))
-            shared = sorted(g for g in grams if " " not in g)
-            if shared:
-                where.append(sql.SQL("rowid IN (SELECT rowid FROM agent_summary_text "
-                                     "WHERE agent_summary_text MATCH %s)"))
-                params.append(" OR ".join(f'"{g}"' for g in shared))
-            where.append(sql.SQL("(search_text LIKE %s ESCAPE '\\' "
-                                 "OR word_similarity(%s, search_text) >= %s)"))
-            params += [like, text, trigrams.THRESHOLD]
+        where, params = _TEXT_MATCH[store](f.q.lower())
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)
         if value is not None:
@@ -109,15 +127,14 @@ def key_of(row: AgentSummary, sort: Sort) -> list[Any]:
 def search(cur: Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
            limit: int, today: date) -> list[AgentSummary]:
     """Up to `limit` agents matching `filters` in `sort` order, after the key `after`."""
-    cur.execute(*query(filters, sort, after, limit, today, sqlite=is_sqlite(cur)))
+    cur.execute(*query(filters, sort, after, limit, today, store_of(cur)))
     return [AgentSummary(*row) for row in cur.fetchall()]
 
 
 def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
-          today: date, sqlite: bool = False) -> Query:
-    """The SQL of `search` and its parameters (for PostgreSQL, or for SQLite: its FTS5 trigram
-    index finds the candidates, then the same substring-or-similar-word test)."""
-    where, params = _conditions(filters, today, sqlite)
+          today: date, store: StoreKind = StoreKind.POSTGRES) -> Query:
+    """The SQL of `search` for `store`, and its parameters."""
+    where, params = _conditions(filters, today, store)
     if after is not None:
         where.append(_after(sort))
         params += after

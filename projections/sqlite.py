@@ -26,6 +26,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from projections import trigrams
+from projections.db import StoreKind
 from projections.jsonb import dumps
 
 _CASTS = re.compile(r"::\w+(?:\[\])?|\s+FOR UPDATE\b", re.IGNORECASE)
@@ -111,7 +112,7 @@ sqlite3.register_converter("uuid_path", lambda raw: [UUID(v) for v in json.loads
 class SqliteCursor:
     """A cursor taking the projections' psycopg-style SQL and parameters."""
 
-    dialect = "sqlite"
+    dialect = StoreKind.SQLITE
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
