@@ -14,6 +14,7 @@ import psycopg
 import redis
 
 from consumers import metrics
+from consumers.connection import Reconnecting
 from projections import cache, documents
 from projections.redis_cache import DocumentCache
 
@@ -25,16 +26,10 @@ class CacheSync:
 
     def __init__(self, conninfo: str, target: DocumentCache, batch: int = 500,
                  today: Callable[[], date] = date.today) -> None:
-        self._conninfo = conninfo
         self._target = target
         self._batch = batch
         self._today = today
-        self._conn: psycopg.Connection | None = None
-
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self._conninfo)
-        return self._conn
+        self._conn = Reconnecting(conninfo)
 
     def sync(self) -> int:
         """Copy every marked document now; the number copied (0 while Redis or PostgreSQL
@@ -42,8 +37,9 @@ class CacheSync:
         copied = 0
         try:
             while True:
-                with self._connection().transaction():
-                    cur = self._connection().cursor()
+                conn = self._conn.get()
+                with conn.transaction():
+                    cur = conn.cursor()
                     keys = cache.take(cur, self._batch)
                     copied += self._target.put(documents.build_many(cur, keys, self._today()))
                     cache.clear(cur, keys)
@@ -57,5 +53,4 @@ class CacheSync:
 
     def close(self) -> None:
         """Close the connection."""
-        if self._conn is not None:
-            self._conn.close()
+        self._conn.close()

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 import psycopg
 from tenacity import Retrying, before_sleep_log, retry_if_exception_type, wait_exponential
 
+from consumers.connection import Reconnecting
 from projections.db import Cursor
 from projections.sqlite import SqliteStore
 
@@ -63,14 +64,8 @@ class PostgresDatabase:
     """One connection to PostgreSQL, reconnected and retried while the server is away."""
 
     def __init__(self, conninfo: str, sleep: Callable[[float], None] = time.sleep) -> None:
-        self._conninfo = conninfo
         self._sleep = sleep
-        self._conn: psycopg.Connection | None = None
-
-    def _connection(self) -> psycopg.Connection:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self._conninfo)
-        return self._conn
+        self._conn = Reconnecting(conninfo)
 
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
         """`work` in one transaction after taking `lock`; retried from the start with backoff
@@ -80,7 +75,7 @@ class PostgresDatabase:
                                 before_sleep=before_sleep_log(log, logging.WARNING),
                                 sleep=self._sleep):
             with attempt:
-                conn = self._connection()
+                conn = self._conn.get()
                 with conn.transaction():
                     cur = conn.cursor()
                     if lock is not None:
@@ -92,8 +87,7 @@ class PostgresDatabase:
 
     def close(self) -> None:
         """Close the connection."""
-        if self._conn is not None:
-            self._conn.close()
+        self._conn.close()
 
 
 class SqliteDatabase:

@@ -7,6 +7,8 @@ import zlib
 
 import psycopg
 
+from consumers.connection import Reconnecting
+
 log = logging.getLogger(__name__)
 
 
@@ -14,37 +16,36 @@ class Lease:
     """Held while its own connection lives; a standby keeps trying to take it."""
 
     def __init__(self, conninfo: str, name: str) -> None:
-        self._conninfo = conninfo
         self._key = zlib.crc32(name.encode())
-        self._conn: psycopg.Connection | None = None
+        self._conn = Reconnecting(conninfo, autocommit=True)
         self._held = False
 
     def held(self) -> bool:
         """Whether this process holds the lock now (trying to take it when it does not)."""
         try:
-            if self._conn is None or self._conn.closed or self._conn.broken:
-                self._held = False
-                self._conn = psycopg.connect(self._conninfo, autocommit=True)
+            before = self._conn.current
+            conn = self._conn.get()
+            if conn is not before:
+                self._held = False  # a new session holds no lock yet
             if self._held:
-                self._conn.execute("SELECT 1")
+                conn.execute("SELECT 1")
             else:
-                row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
                 self._held = bool(row.fetchone()[0])  # type: ignore[index]
         except psycopg.OperationalError as error:
             log.warning("lost the lease connection: %s", error)
             self._held = False
-            self._conn = None
+            self._conn.close()
         return self._held
 
     @property
     def connection(self) -> psycopg.Connection:
         """The lock's connection: writes on it fail once the lock is lost."""
-        assert self._conn is not None, "held() is called first"
-        return self._conn
+        conn = self._conn.current
+        assert conn is not None, "held() is called first"
+        return conn
 
     def release(self) -> None:
         """Let a standby take over."""
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = None
+        self._conn.close()
         self._held = False
