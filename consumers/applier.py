@@ -18,9 +18,10 @@ from functools import partial
 
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential
 
-from consumers import bookkeeping, metrics
-from consumers.bookkeeping import FAILED, NOTHING, WAITING, Mark
+from consumers import dead_letters, metrics, tracking
 from consumers.database import DDL_LOCK, Database, projection_lock
+from consumers.dead_letters import FAILED, WAITING
+from consumers.tracking import NOTHING, Mark
 from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.projection import Projection
@@ -68,15 +69,16 @@ class Applier:
         """When the newest event applied here was accepted by the write side."""
 
     def create(self) -> None:
-        """Create the projection's tables and the bookkeeping tables."""
+        """Create the projection's tables, the tracking and the dead-letter tables."""
         def create(cur: Cursor) -> None:
-            bookkeeping.create(cur)
+            tracking.create(cur)
+            dead_letters.create(cur)
             self.projection.create(cur)
         self.database.run(create, DDL_LOCK)
 
     def marks(self, partitions: Sequence[int]) -> dict[int, Mark]:
         """How far each of `partitions` has been applied (where to resume reading)."""
-        return self.database.run(lambda cur: bookkeeping.marks(
+        return self.database.run(lambda cur: tracking.marks(
             cur, self.projection.name, self.source, partitions))
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
@@ -122,20 +124,20 @@ class Applier:
     def _transaction(self, cur: Cursor, deliveries: Sequence[Delivery], failure: str | None,
                      ) -> tuple[list[Envelope], list[Envelope], list[Envelope]]:
         name = self.projection.name
-        marks = bookkeeping.marks(cur, name, self.source, {d.partition for d in deliveries})
+        marks = tracking.marks(cur, name, self.source, {d.partition for d in deliveries})
         fresh = [d.envelope for d in deliveries if d.envelope is not None
                  and d.position > marks.get(d.partition, NOTHING).position]
-        blocked = bookkeeping.blocked_agents(cur, name, (e.agent_id for e in fresh))
+        blocked = dead_letters.blocked_agents(cur, name, (e.agent_id for e in fresh))
         waiting = [e for e in fresh if e.agent_id in blocked]
         ready = [e for e in fresh if e.agent_id not in blocked]
         if failure is not None:
-            bookkeeping.park(cur, name, ready, FAILED, failure, self.policy.attempts)
+            dead_letters.park(cur, name, ready, FAILED, failure, self.policy.attempts)
         else:
             self.projection.apply(cur, ready)
         if waiting:
-            bookkeeping.park(cur, name, waiting, WAITING,
+            dead_letters.park(cur, name, waiting, WAITING,
                              "waits behind an earlier parked event of the same agent", 0)
-        bookkeeping.save_marks(cur, name, self.source, _advanced(marks, deliveries))
+        tracking.save_marks(cur, name, self.source, _advanced(marks, deliveries))
         return ([], waiting, ready) if failure is not None else (ready, waiting, [])
 
     def _count(self, applied: list[Envelope], waiting: list[Envelope],

@@ -51,7 +51,7 @@ def projection_lock(projection: str, exclusive: bool = False) -> Lock:
 
 
 class Database(Protocol):
-    """Where read models and the consumers' bookkeeping are written."""
+    """Where read models and the consumers' tracking and dead letters are written."""
 
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
         """`work` inside one transaction holding `lock`, committed when it returns."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from consumers import bookkeeping
+from consumers import dead_letters
 from consumers.database import Database, projection_lock
 from projections.db import Cursor, savepoint
 from projections.projection import Projection
@@ -28,20 +28,20 @@ def retry_parked(database: Database, projection: Projection) -> Redrive:
     def retry(cur: Cursor) -> Redrive:
         outcome = Redrive()
         stuck: set[object] = set()
-        for letter in bookkeeping.parked(cur, projection.name):
+        for letter in dead_letters.parked(cur, projection.name):
             if letter.agent_id in stuck:
                 outcome.still_parked += 1
                 continue
             try:
                 with savepoint(cur):
                     projection.apply(cur, [letter.envelope])
-                    bookkeeping.unpark(cur, letter)
+                    dead_letters.unpark(cur, letter)
                 outcome.applied += 1
             except Exception as error:  # the projection still refuses it: leave it parked
                 stuck.add(letter.agent_id)
                 outcome.still_parked += 1
                 message = f"{type(error).__name__}: {error}"
                 outcome.errors.append(f"position {letter.position}: {message}")
-                bookkeeping.record_failure(cur, letter, message)
+                dead_letters.record_failure(cur, letter, message)
         return outcome
     return database.run(retry, projection_lock(projection.name, exclusive=True))

@@ -11,7 +11,7 @@ import typer
 import uvicorn
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from consumers import bookkeeping
+from consumers import dead_letters
 from consumers.log import EventLog
 from consumers.redrive import retry_parked
 from projections.catalog import PROJECTIONS
@@ -160,9 +160,9 @@ def _chosen(names: list[str] | None) -> list[Projection]:
 def dlq_list(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
              ) -> None:
     """Show parked events: projection, position, agent, type, state, attempts, error."""
-    def parked(cur: Cursor) -> list[bookkeeping.DeadLetter]:
-        bookkeeping.create(cur)
-        return bookkeeping.parked(cur, projection)
+    def parked(cur: Cursor) -> list[dead_letters.DeadLetter]:
+        dead_letters.create(cur)
+        return dead_letters.parked(cur, projection)
     database = pipeline.database(_settings())
     letters = database.run(parked)
     database.close()

@@ -1,7 +1,7 @@
-"""The consumers' own tables: tracking positions and dead letters, next to the read models.
+"""Dead letters: events a projection refused, parked in log order with why, until a retry.
 
-Both are written in the same transaction as the read-model change they account for, so a crash
-can never leave a change without its position or a position without its change.
+Parking happens in the same transaction as the marks that move past the parked events, so an
+event is always either applied, parked, or still ahead of the marks.
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ from projections.db import Cursor
 from projections.envelope import Envelope
 
 DDL = """
-CREATE TABLE IF NOT EXISTS projection_tracking (
-    projection text NOT NULL,
-    source text NOT NULL,
-    partition integer NOT NULL,
-    "offset" bigint NOT NULL,
-    position bigint NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    PRIMARY KEY (projection, source, partition)
-);
 CREATE TABLE IF NOT EXISTS dead_letters (
     projection text NOT NULL,
     position bigint NOT NULL,
@@ -47,18 +38,6 @@ WAITING = "waiting"
 
 
 @dataclass(frozen=True)
-class Mark:
-    """How far a projection has applied one partition: Kafka offset and global position."""
-
-    offset: int
-    position: int
-
-
-NOTHING = Mark(-1, 0)
-"""The mark of a partition nothing has been applied from."""
-
-
-@dataclass(frozen=True)
 class DeadLetter:
     """A parked event and why it is parked."""
 
@@ -75,36 +54,8 @@ class DeadLetter:
 
 
 def create(cur: Cursor) -> None:
-    """Create the tracking and dead-letter tables when missing."""
+    """Create the dead-letter table when missing."""
     cur.execute(DDL)
-
-
-def marks(cur: Cursor, projection: str, source: str,
-          partitions: Iterable[int]) -> dict[int, Mark]:
-    """The marks of `partitions`, locked until the transaction ends (new ones start at
-    `NOTHING`), so that two consumers briefly sharing a partition apply one after the other."""
-    wanted = sorted(set(partitions))
-    cur.executemany(
-        "INSERT INTO projection_tracking (projection, source, partition, \"offset\", position) "
-        "VALUES (%s, %s, %s, -1, 0) ON CONFLICT DO NOTHING",
-        [(projection, source, p) for p in wanted],
-    )
-    cur.execute(
-        "SELECT partition, \"offset\", position FROM projection_tracking "
-        "WHERE projection = %s AND source = %s AND partition = ANY(%s) ORDER BY partition "
-        "FOR UPDATE",
-        (projection, source, wanted),
-    )
-    return {p: Mark(o, pos) for p, o, pos in cur.fetchall()}
-
-
-def save_marks(cur: Cursor, projection: str, source: str, moved: dict[int, Mark]) -> None:
-    """Record how far each partition in `moved` has been applied."""
-    cur.executemany(
-        "UPDATE projection_tracking SET \"offset\" = %s, position = %s, "
-        "updated_at = CURRENT_TIMESTAMP WHERE projection = %s AND source = %s AND partition = %s",
-        [(m.offset, m.position, projection, source, p) for p, m in moved.items()],
-    )
 
 
 def blocked_agents(cur: Cursor, projection: str, agent_ids: Iterable[UUID]) -> set[UUID]:
