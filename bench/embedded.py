@@ -63,7 +63,7 @@ def catch_up(settings: Settings, service: AgentService) -> float:
     feed = pipeline.in_process_feed(settings, chosen, service)
     started = time.perf_counter()
     delivered = feed.catch_up()
-    pipeline.cache_sync(settings, chosen)()
+    pipeline.redis_refresh(settings, chosen)()
     return delivered / (time.perf_counter() - started)
 
 

@@ -27,8 +27,8 @@ import redis.asyncio as aioredis
 
 from bench.write_throughput import fresh_schema
 from consumers.applier import Applier, Delivery
-from consumers.cache_sync import CacheSync
-from projections import cache, search
+from consumers.redis_refresh import RedisRefresh
+from projections import cache_marks, search
 from projections.envelope import Envelope
 from roster import demo, pipeline
 from roster.demo import FIRST, LAST
@@ -99,7 +99,7 @@ def seed(settings: Settings, agents: int) -> list[list[UUID]]:
               f"({time.perf_counter() - started:.0f}s)", flush=True)
     with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
         conn.execute("ANALYZE")
-    sync = CacheSync(settings.read_models_conninfo(), pipeline.document_cache(settings), 5000)
+    sync = RedisRefresh(settings.read_models_conninfo(), pipeline.document_cache(settings), 5000)
     print(f"  copied {sync.sync()} documents to Redis", flush=True)
     return levels
 
@@ -212,7 +212,7 @@ async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: in
         results["HTTP FastAPI constant"] = await measure(constant, concurrency, seconds)
 
     client = aioredis.Redis.from_url(settings.redis_url, max_connections=concurrency)
-    key = f"{settings.redis_prefix}:{cache.PROFILE}"
+    key = f"{settings.redis_prefix}:{cache_marks.PROFILE}"
 
     async def redis_get() -> None:
         await client.get(f"{key}:{chance.choice(profiles)}")

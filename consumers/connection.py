@@ -1,5 +1,5 @@
 """One PostgreSQL connection that opens itself again after it was closed or broke: the
-consumers' database, the cache sync and the relay's lease each hold one."""
+consumers' database, the Redis refresh and the relay's lease each hold one."""
 
 from __future__ import annotations
 

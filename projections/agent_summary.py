@@ -15,13 +15,13 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from domain.values import AgentStatus
+from projections import agent_fold
 from projections import events as ev
-from projections import per_agent
+from projections.agent_fold import check_next
 from projections.db import Cursor, StoreKind, store_of
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.licenses import LicenseTable
-from projections.per_agent import check_next
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ def evolve(row: AgentSummary | None, env: Envelope) -> AgentSummary:
 
 def fold(rows: dict[UUID, AgentSummary], envelopes: Sequence[Envelope]) -> set[UUID]:
     """Evolve `rows` in place by `envelopes`, skipping ones already applied; the changed ids."""
-    steps = per_agent.fold(rows, envelopes, evolve, lambda row: row.version)
+    steps = agent_fold.fold(rows, envelopes, evolve, lambda row: row.version)
     return {step.env.agent_id for step in steps}
 
 
@@ -222,7 +222,7 @@ class AgentSummaryProjection:
         ids = list({env.agent_id for env in envelopes})
         cur.execute(_SELECT, (ids,))
         rows = {r[0]: AgentSummary(*r) for r in cur.fetchall()}
-        steps = per_agent.fold(rows, envelopes, evolve, lambda row: row.version)
+        steps = agent_fold.fold(rows, envelopes, evolve, lambda row: row.version)
         changed = {step.env.agent_id for step in steps}
         if changed:
             cur.executemany(_UPSERT, [_params(rows[i]) for i in changed])

@@ -13,11 +13,11 @@ from psycopg.types.json import Jsonb
 
 from projections import events as ev
 from projections import profile
+from projections.agent_fold import fold
 from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.jsonb import dumps
-from projections.per_agent import fold
 from projections.window import Window
 
 AUDITED = (*profile.ATTRIBUTES, "manager_id", "status")

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.values import AgentStatus
-from projections import cache, profile
+from projections import cache_marks, profile
 from projections import events as ev
+from projections.agent_fold import fold
 from projections.db import Cursor
 from projections.document_table import DocumentTable
 from projections.envelope import Envelope
 from projections.licenses import LicenseTable
-from projections.per_agent import fold
 
 EXPIRY_WINDOW_DAYS = 30
 MONTHS = 12
@@ -42,7 +42,7 @@ class DashboardProjection:
         """Create the tables when missing."""
         self.agents.create(cur)
         self.licenses.create(cur)
-        cache.create(cur)
+        cache_marks.create(cur)
         cur.execute("CREATE TABLE IF NOT EXISTS dashboard_revision "
                     "(one boolean PRIMARY KEY DEFAULT true CHECK (one), revision bigint NOT NULL)")
         cur.execute("INSERT INTO dashboard_revision (revision) VALUES (0) ON CONFLICT DO NOTHING")
@@ -58,7 +58,7 @@ class DashboardProjection:
         relicensed = {s.env.agent_id for s in steps if isinstance(s.env.event, ev.LICENSING)}
         self.licenses.replace(cur, {i: docs[i]["licenses"] for i in relicensed})
         cur.execute("UPDATE dashboard_revision SET revision = revision + 1")
-        cache.mark(cur, [cache.DASHBOARD])
+        cache_marks.mark(cur, [cache_marks.DASHBOARD])
 
 
 def _counts(cur: Cursor, column: str) -> dict[str, int]:

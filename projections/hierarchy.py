@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from projections import cache
+from projections import cache_marks
 from projections import events as ev
+from projections.agent_fold import check_next
 from projections.db import Cursor, StoreKind, store_of
 from projections.envelope import Envelope
-from projections.per_agent import check_next
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class HierarchyProjection:
     def create(self, cur: Cursor) -> None:
         """Create the table, its indexes and the cache-mark table when missing."""
         cur.execute(_dialect(cur).ddl)
-        cache.create(cur)
+        cache_marks.create(cur)
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Apply each event in turn; re-derive paths wherever a link changed."""
@@ -206,7 +206,7 @@ class HierarchyProjection:
             cur.execute("UPDATE hierarchy SET revision = revision + 1 "  # noqa: S608
                         f"WHERE {_dialect(cur).within} AND agent_id <> %(x)s RETURNING agent_id",
                         {"x": x})
-            cache.mark(cur, [cache.chain_key(r[0]) for r in cur.fetchall()])
+            cache_marks.mark(cur, [cache_marks.chain_key(r[0]) for r in cur.fetchall()])
         return str(sets.get("name", name))
 
     def _onboarded(self, cur: Cursor, env: Envelope, e: ev.Onboarded) -> None:
@@ -221,13 +221,13 @@ class HierarchyProjection:
         if row and row[0]:
             self._relink(cur, x, always=True)
         else:
-            cache.mark(cur, [cache.chain_key(x)])
+            cache_marks.mark(cur, [cache_marks.chain_key(x)])
 
     @staticmethod
     def _relink(cur: Cursor, x: UUID, always: bool) -> None:
         cur.execute(_dialect(cur).relink, {"x": x})
         moved = {r[0] for r in cur.fetchall()} | ({x} if always else set())
-        cache.mark(cur, [cache.chain_key(m) for m in moved])
+        cache_marks.mark(cur, [cache_marks.chain_key(m) for m in moved])
 
 
 def chains(cur: Cursor,

@@ -10,8 +10,8 @@ from uuid import UUID
 from projections import events as ev
 from projections.db import Cursor
 from projections.envelope import Envelope
+from projections.event_lines import line
 from projections.window import Window
-from projections.wording import line
 
 KINDS: dict[type[ev.AgentEvent], str] = {
     ev.Onboarded: "approval_waiting",

@@ -1,7 +1,7 @@
 """The agent profile: everything about one agent in one JSON document.
 
 `evolve` is the whole logic and pure. The document lives in the read-model database
-(`agent_profile`) and, on PostgreSQL, is copied to Redis by the cache sync; the read API adds
+(`agent_profile`) and, on PostgreSQL, is copied to Redis by the Redis refresh; the read API adds
 the manager chain from the hierarchy.
 """
 
@@ -14,12 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.values import AgentStatus
-from projections import cache
+from projections import cache_marks
 from projections import events as ev
+from projections.agent_fold import check_next, fold
 from projections.db import Cursor
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
-from projections.per_agent import check_next, fold
 
 ATTRIBUTES = ("agent_code", "first_name", "last_name", "agent_type", "office_code", "region",
               "email", "phone", "pan", "aadhaar", "bank_account", "date_of_joining")
@@ -113,7 +113,7 @@ class AgentProfileProjection:
     def create(self, cur: Cursor) -> None:
         """Create the profile and cache-mark tables when missing."""
         self.table.create(cur)
-        cache.create(cur)
+        cache_marks.create(cur)
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Fold the batch into the touched profiles; write and mark each changed one once."""
@@ -121,5 +121,5 @@ class AgentProfileProjection:
         changed = {step.env.agent_id for step in fold(docs, envelopes, evolve, version)}
         if changed:
             self.table.save(cur, docs, changed)
-            cache.mark(cur, [cache.profile_key(i) for i in changed])
+            cache_marks.mark(cur, [cache_marks.profile_key(i) for i in changed])
 

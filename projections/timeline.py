@@ -12,9 +12,9 @@ from psycopg.types.json import Jsonb
 
 from projections.db import Cursor
 from projections.envelope import Envelope
+from projections.event_lines import line
 from projections.jsonb import dumps
 from projections.window import Window
-from projections.wording import line
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS timeline (

@@ -17,9 +17,9 @@ from typing import TypeVar
 import redis
 from anyio import to_thread
 
-from projections import documents, progress
+from projections import progress, served_documents
 from projections.db import Cursor
-from projections.redis_cache import AsyncDocumentCache, Versioned
+from projections.redis_documents import AsyncDocumentCache, Versioned
 from readapi.config import ReadApiConfig
 from readapi.errors import PositionNotReached, ReadModelMissing
 from readapi.readers import Reader
@@ -101,7 +101,7 @@ class ReadStore:
         missing = [k for k, doc in zip(keys, found, strict=True) if doc is None]
         if not missing:
             return found
-        built = await self.run(lambda cur: documents.build_many(cur, missing, date.today()))
+        built = await self.run(lambda cur: served_documents.build_many(cur, missing, date.today()))
         if self.cache is not None and built:
             await self._write_back(built)
         return [doc if doc is not None else built.get(k)

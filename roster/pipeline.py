@@ -11,17 +11,17 @@ import redis
 from commands.service import AgentService
 from consumers import log_feed
 from consumers.applier import Applier, RetryPolicy
-from consumers.cache_sync import CacheSync
 from consumers.database import Database, PostgresDatabase, SqliteDatabase
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
 from consumers.log import EventLog
 from consumers.log_feed import LogFeed
+from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
 from projections.catalog import CACHED, PROJECTIONS
 from projections.projection import Projection
-from projections.redis_cache import DocumentCache
+from projections.redis_documents import DocumentCache
 from projections.sqlite import SqliteStore
 from roster.settings import Settings, Store
 from roster.wiring import agent_service
@@ -64,12 +64,12 @@ def document_cache(settings: Settings) -> DocumentCache:
     return DocumentCache(client, settings.redis_prefix)
 
 
-def cache_sync(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
+def redis_refresh(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
     """What to run after each poll: copy changed documents to Redis when `chosen` has any
     (never on SQLite, which has no Redis beside it)."""
     if settings.store is Store.SQLITE or not CACHED & {p.name for p in chosen}:
         return lambda: 0
-    return CacheSync(settings.read_models_conninfo(), document_cache(settings)).sync
+    return RedisRefresh(settings.read_models_conninfo(), document_cache(settings)).sync
 
 
 def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:
@@ -78,7 +78,7 @@ def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> 
     made = appliers(settings, chosen, settings.kafka_topic)
     return KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, group, made,
                      settings.consumer_batch, settings.consumer_session_timeout_ms,
-                     cache_sync(settings, chosen))
+                     redis_refresh(settings, chosen))
 
 
 def in_process_feed(settings: Settings, chosen: Sequence[Projection],
@@ -87,7 +87,7 @@ def in_process_feed(settings: Settings, chosen: Sequence[Projection],
     through `service`, or through one built from the settings)."""
     made = appliers(settings, chosen, log_feed.SOURCE)
     return LogFeed(EventLog(service or agent_service(settings)), made, settings.consumer_batch,
-                   cache_sync(settings, chosen))
+                   redis_refresh(settings, chosen))
 
 
 def relay_check(settings: Settings, relay: Relay) -> tuple[bool, dict[str, Any]]:

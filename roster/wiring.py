@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
-from projections.redis_cache import AsyncDocumentCache
+from projections.redis_documents import AsyncDocumentCache
 from projections.sqlite import SqliteStore
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig

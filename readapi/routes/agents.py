@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from projections import cache, search
+from projections import cache_marks, search
 from projections.lookups import AgentStatus, AgentType, Region
 from readapi import cursors
 from readapi.deps import Cursor, Limit, MinPosition, Store, Viewer
@@ -58,7 +58,7 @@ async def get_profile(agent_id: UUID, store: Store, _: Viewer,
                       min_position: MinPosition = None) -> Response:
     """Attributes, licenses, status history, manager chain and direct reports of one agent."""
     position = await store.wait(PROFILE, min_position)
-    keys = [cache.profile_key(agent_id), cache.chain_key(agent_id)]
+    keys = [cache_marks.profile_key(agent_id), cache_marks.chain_key(agent_id)]
     profile, chain = await store.documents(keys, fresh=min_position is not None)
     if profile is None:
         raise AgentNotFound(agent_id)

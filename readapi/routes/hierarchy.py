@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from projections import cache, hierarchy
+from projections import cache_marks, hierarchy
 from readapi.deps import MinPosition, Store, Viewer
 from readapi.errors import AgentNotFound, SubtreeTooLarge
 from readapi.responses import answer
@@ -33,7 +33,8 @@ async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
                         min_position: MinPosition = None) -> Response:
     """The managers above the agent (root first), its direct reports and its subtree size."""
     position = await store.wait(HIERARCHY, min_position)
-    (chain,) = await store.documents([cache.chain_key(agent_id)], fresh=min_position is not None)
+    (chain,) = await store.documents([cache_marks.chain_key(agent_id)],
+                                     fresh=min_position is not None)
     if chain is None:
         raise AgentNotFound(agent_id)
     reports, size = await store.run(lambda cur: hierarchy.around(cur, agent_id, MAX_REPORTS))

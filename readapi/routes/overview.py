@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from projections import cache, dashboard
+from projections import cache_marks, dashboard
 from projections.lookups import LOOKUPS, LookupKind
 from readapi.deps import MinPosition, Store, Viewer
 from readapi.errors import ReadModelMissing
@@ -23,9 +23,9 @@ async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = Non
     """Counts by status, type and region; pending decisions; licenses expiring in 30 days;
     onboardings per month over 12 months."""
     position = await store.wait((dashboard.DashboardProjection.name,), min_position)
-    (found,) = await store.documents([cache.DASHBOARD], fresh=min_position is not None)
+    (found,) = await store.documents([cache_marks.DASHBOARD], fresh=min_position is not None)
     if found is not None and found[1]["as_of"] != date.today().isoformat():
-        (found,) = await store.documents([cache.DASHBOARD], fresh=True)
+        (found,) = await store.documents([cache_marks.DASHBOARD], fresh=True)
     if found is None:
         raise ReadModelMissing("the dashboard has not been built yet")
     return answer(found[1], position)

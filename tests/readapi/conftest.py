@@ -59,7 +59,7 @@ class Models:
     def __init__(self, settings: Settings) -> None:
         chosen = pipeline.projections()
         self._feed = pipeline.in_process_feed(settings, chosen)
-        self._sync = pipeline.cache_sync(settings, chosen)
+        self._sync = pipeline.redis_refresh(settings, chosen)
 
     def catch_up(self) -> None:
         """Apply every event written so far, then copy the changed documents to Redis (no-op

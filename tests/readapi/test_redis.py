@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from commands import models as cmd
 from commands.service import AgentService
-from projections import cache
+from projections import cache_marks
 from roster import pipeline
 from roster.settings import Settings, Store
 from tests.readapi.agents import APPROVER, onboard
@@ -41,7 +41,7 @@ def test_with_redis_down_the_answers_come_from_postgres_and_refill_after(
     models.catch_up()
     before = answers(client, viewer, agent)
     redis_client = redis.Redis.from_url(read_settings.redis_url)
-    assert redis_client.exists(f"{read_settings.redis_prefix}:{cache.profile_key(agent)}")
+    assert redis_client.exists(f"{read_settings.redis_prefix}:{cache_marks.profile_key(agent)}")
 
     subprocess.run(["redis-cli", "shutdown", "nosave"], check=False, capture_output=True)
     try:
@@ -54,8 +54,8 @@ def test_with_redis_down_the_answers_come_from_postgres_and_refill_after(
     assert with_redis_down[0]["status"] == "SUSPENDED"
     assert with_redis_down[1] == before[1]
 
-    assert pipeline.cache_sync(read_settings, pipeline.projections())() > 0
-    key = f"{read_settings.redis_prefix}:{cache.profile_key(agent)}"
+    assert pipeline.redis_refresh(read_settings, pipeline.projections())() > 0
+    key = f"{read_settings.redis_prefix}:{cache_marks.profile_key(agent)}"
     assert redis_client.get(key) is not None, "the suspension's mark refilled Redis"
     assert b'"SUSPENDED"' in (redis_client.get(key) or b"")
     assert answers(client, viewer, agent) == with_redis_down

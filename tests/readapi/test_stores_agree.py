@@ -50,7 +50,7 @@ class TestBothStoresAnswerAlike:
             for settings in stores:
                 chosen = pipeline.projections()
                 pipeline.in_process_feed(settings, chosen, write).catch_up()
-                pipeline.cache_sync(settings, chosen)()
+                pipeline.redis_refresh(settings, chosen)()
         typo = 0
         with TestClient(read_api(lite)) as on_sqlite, TestClient(read_api(postgres)) as on_pg:
             for path, params in self._reads(agents):

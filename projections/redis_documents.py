@@ -39,7 +39,7 @@ def _packed(prefix: str, documents: dict[str, Versioned]) -> tuple[list[str], li
 
 
 class DocumentCache:
-    """Documents under one key prefix of one Redis database, as the consumer's cache sync
+    """Documents under one key prefix of one Redis database, as the consumer's Redis refresh
     writes them (the read API reads them through `AsyncDocumentCache`)."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:

@@ -15,13 +15,13 @@ import redis
 
 from consumers import metrics
 from consumers.connection import Reconnecting
-from projections import cache, documents
-from projections.redis_cache import DocumentCache
+from projections import cache_marks, served_documents
+from projections.redis_documents import DocumentCache
 
 log = logging.getLogger(__name__)
 
 
-class CacheSync:
+class RedisRefresh:
     """Drains the cache marks of one read-model database into one document cache."""
 
     def __init__(self, conninfo: str, target: DocumentCache, batch: int = 500,
@@ -40,14 +40,15 @@ class CacheSync:
                 conn = self._conn.get()
                 with conn.transaction():
                     cur = conn.cursor()
-                    keys = cache.take(cur, self._batch)
-                    copied += self._target.put(documents.build_many(cur, keys, self._today()))
-                    cache.clear(cur, keys)
+                    keys = cache_marks.take(cur, self._batch)
+                    built = served_documents.build_many(cur, keys, self._today())
+                    copied += self._target.put(built)
+                    cache_marks.clear(cur, keys)
                 if len(keys) < self._batch:
                     break
         except (redis.RedisError, psycopg.OperationalError) as error:
             metrics.CACHE_SYNC_FAILURES.inc()
-            log.warning("cache sync failed; the marks wait: %s", error)
+            log.warning("Redis refresh failed; the marks wait: %s", error)
         metrics.CACHE_DOCUMENTS.inc(copied)
         return copied
 

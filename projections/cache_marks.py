@@ -1,6 +1,6 @@
 """Which Redis documents are out of date: keys marked in the same transaction as the change.
 
-A projection marks the key of every document it changed; the cache sync (in the consumer)
+A projection marks the key of every document it changed; the Redis refresh (in the consumer)
 rebuilds each marked document from PostgreSQL, writes it to Redis guarded by its version, and
 clears the mark. A crash or a Redis outage leaves the marks in place until Redis has caught up.
 """
