@@ -92,6 +92,9 @@ class AgentService(Application[UUID]):
 
     # --- the command loop ---------------------------------------------------------------------
 
+    def _unit(self, expected_version: int | None) -> Unit:
+        return Unit(self.repository, self.index_key, expected_version)
+
     def _execute(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
         try:
             return self._attempt(request, change)
@@ -113,7 +116,7 @@ class AgentService(Application[UUID]):
         raise TooMuchContention
 
     def _once(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
-        unit = Unit(self, request.expected_version)
+        unit = self._unit(request.expected_version)
         agent = change(unit)
         self._remember(request, unit, agent)
         try:
@@ -121,7 +124,7 @@ class AgentService(Application[UUID]):
         except IntegrityError:
             unit.check_claims()
             if request.expected_version is not None:
-                Unit(self, request.expected_version).target(agent.id)
+                self._unit(request.expected_version).target(agent.id)
             raise _Conflict from None
         position = max(
             r.notification.id for r in recordings if r.domain_event.originator_id == agent.id
@@ -330,11 +333,11 @@ class AgentService(Application[UUID]):
 
     def agent(self, agent_id: UUID) -> Agent:
         """The current state of an agent."""
-        return Unit(self, None).agent(agent_id)
+        return self._unit(None).agent(agent_id)
 
     def agent_id_by_code(self, agent_code: str) -> UUID:
         """The id of the agent holding `agent_code`, or `AgentNotFound`."""
-        return Unit(self, None).owner("agent_code", agent_code)
+        return self._unit(None).owner("agent_code", agent_code)
 
     def history(
         self, agent_id: UUID, disclosed_to: Request | None = None

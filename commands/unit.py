@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import hmac
 from hashlib import sha256
-from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 
 from commands.errors import AgentNotFound, AlreadyClaimed, ManagerNotFound, VersionMismatch
 from commands.records import HierarchyLock, UniqueKey
 from domain.agent import Agent
 
-if TYPE_CHECKING:
-    from commands.service import AgentService
-
 MAX_DEPTH = 1000
 """A manager chain longer than this means the stored hierarchy is corrupt."""
 
 
 class Unit:
-    """Loads aggregates once, remembers every aggregate to save, and claims unique values."""
+    """Loads aggregates once, remembers every aggregate to save, and claims unique values
+    (as keyed digests under `index_key`)."""
 
-    def __init__(self, app: AgentService, expected_version: int | None) -> None:
-        self._app = app
+    def __init__(self, repository: Repository[UUID], index_key: bytes,
+                 expected_version: int | None) -> None:
+        self._repository = repository
+        self._index_key = index_key
         self._expected_version = expected_version
         self._loaded: dict[UUID, Aggregate] = {}
         self._new: list[Aggregate] = []
@@ -34,7 +33,7 @@ class Unit:
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self._loaded:
             try:
-                self._loaded[aggregate_id] = self._app.repository.get(aggregate_id)
+                self._loaded[aggregate_id] = self._repository.get(aggregate_id)
             except AggregateNotFoundError:
                 return None
         return self._loaded[aggregate_id]
@@ -70,7 +69,7 @@ class Unit:
         return chain
 
     def _digest(self, kind: str, value: str) -> str:
-        return hmac.new(self._app.index_key, f"{kind}:{value}".encode(), sha256).hexdigest()
+        return hmac.new(self._index_key, f"{kind}:{value}".encode(), sha256).hexdigest()
 
     def claim(self, kind: str, value: str, owner_id: UUID) -> None:
         """Claim `value` of `kind` for `owner_id`; saving the unit fails if it is held."""
@@ -80,7 +79,7 @@ class Unit:
     def check_claims(self) -> None:
         """Raise `AlreadyClaimed` for the first claimed value another agent already holds."""
         for key in self._claims:
-            if key.id in self._app.repository:
+            if key.id in self._repository:
                 raise AlreadyClaimed(key.kind)
 
     def owner(self, kind: str, value: str) -> UUID:
