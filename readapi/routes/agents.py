@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -63,7 +63,12 @@ async def get_profile(agent_id: UUID, store: Store, _: Viewer,
     if profile is None:
         raise AgentNotFound(agent_id)
     version, document = profile
-    body = {**document, "manager_chain": chain[1] if chain else [],
-            "direct_reports": document["reports"]}
-    del body["reports"]
-    return answer(body, position, etag=f'"{version}"')
+    return answer(_public_profile(document, chain[1] if chain else []), position,
+                  etag=f'"{version}"')
+
+
+def _public_profile(document: dict[str, Any], chain: list[Any]) -> dict[str, Any]:
+    """The stored profile as `ProfilePublic`: its `reports` named `direct_reports`, with the
+    manager chain beside them."""
+    own = {name: value for name, value in document.items() if name != "reports"}
+    return {**own, "manager_chain": chain, "direct_reports": document["reports"]}
