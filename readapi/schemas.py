@@ -30,8 +30,8 @@ class LicensePublic(Public):
     revoked_on: date | None
 
 
-class AgentSummaryPublic(Public):
-    """One agent as search finds it; personal values masked."""
+class AgentPublic(Public):
+    """What search and the profile both say of an agent; personal values masked."""
 
     agent_id: UUID
     agent_code: str
@@ -47,12 +47,17 @@ class AgentSummaryPublic(Public):
     manager_id: UUID | None
     date_of_joining: date
     licenses: dict[str, LicensePublic]
-    next_expiry: date | None = Field(description="The earliest expiry of a license in force.")
-    reports: int = Field(description="How many agents report directly to this one.")
     version: int
     position: int
     onboarded_at: datetime
     updated_at: datetime
+
+
+class AgentSummaryPublic(AgentPublic):
+    """One agent as search finds it."""
+
+    next_expiry: date | None = Field(description="The earliest expiry of a license in force.")
+    reports: int = Field(description="How many agents report directly to this one.")
 
 
 class AgentsPage(Public):
@@ -82,30 +87,12 @@ class Manager(Public):
     name: str
 
 
-class ProfilePublic(Public):
-    """Everything about one agent in one read; personal values masked."""
+class ProfilePublic(AgentPublic):
+    """Everything about one agent in one read."""
 
-    agent_id: UUID
-    agent_code: str
-    first_name: str
-    last_name: str
-    agent_type: AgentType
-    office_code: str
-    region: Region
-    email: str
-    phone: str
-    pan: str
-    aadhaar: str
+    aadhaar: str = Field(description="Masked, e.g. XXXXXXXX2346.")
     bank_account: str | None
-    date_of_joining: date
-    manager_id: UUID | None
-    status: AgentStatus
-    licenses: dict[str, LicensePublic]
     status_history: list[StatusChange]
-    onboarded_at: datetime
-    updated_at: datetime
-    version: int
-    position: int
     manager_chain: list[Manager] = Field(description="The managers above, root first.")
     direct_reports: list[UUID]
 
