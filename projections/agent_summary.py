@@ -180,7 +180,6 @@ END;
 """SQLite: an FTS5 trigram index over the same search text, kept by triggers."""
 
 
-
 @dataclass(frozen=True)
 class _TextIndex:
     """How one store indexes the search text."""

@@ -212,11 +212,6 @@ EVENT_TYPES: dict[str, type[AgentEvent]] = {
 }
 """Each event class under the type name an envelope carries."""
 
-STATUS_AFTER: dict[type[AgentEvent], AgentStatus] = {
-    cls: cls.status_after for cls in EVENT_TYPES.values() if cls.status_after is not None
-}
-"""The status each status-changing event leads to."""
-
 LICENSING = (LicenseAdded, LicenseRenewed, LicenseRevoked)
 """The events that change an agent's licenses."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
 
 from projections import events as ev
@@ -13,17 +14,25 @@ from projections.envelope import Envelope
 from projections.event_lines import line
 from projections.window import Window
 
-KINDS: dict[type[ev.AgentEvent], str] = {
-    ev.Onboarded: "approval_waiting",
-    ev.ReinstatementRequested: "reinstatement_waiting",
+
+class NoticeType(StrEnum):
+    """The kinds of notice."""
+
+    APPROVAL_WAITING = "approval_waiting"
+    REINSTATEMENT_WAITING = "reinstatement_waiting"
+    STATUS_CHANGED = "status_changed"
+    LICENSE_REVOKED = "license_revoked"
+
+
+KINDS: dict[type[ev.AgentEvent], NoticeType] = {
+    ev.Onboarded: NoticeType.APPROVAL_WAITING,
+    ev.ReinstatementRequested: NoticeType.REINSTATEMENT_WAITING,
     **dict.fromkeys((ev.Approved, ev.Rejected, ev.Suspended, ev.Resumed, ev.Terminated,
-                     ev.ReinstatementApproved, ev.ReinstatementRejected), "status_changed"),
-    ev.LicenseRevoked: "license_revoked",
+                     ev.ReinstatementApproved, ev.ReinstatementRejected),
+                    NoticeType.STATUS_CHANGED),
+    ev.LicenseRevoked: NoticeType.LICENSE_REVOKED,
 }
 """The kind of notice each event raises; other events raise none."""
-
-NOTICE_TYPES = tuple(sorted(set(KINDS.values())))
-"""Every kind of notice."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS notifications (
@@ -71,7 +80,7 @@ class NotificationsProjection:
         )
 
 
-def notices(cur: Cursor, agent_id: UUID | None, kind: str | None,
+def notices(cur: Cursor, agent_id: UUID | None, kind: NoticeType | None,
             window: Window) -> list[Notice]:
     """Notices in `window`, newest first, of one agent and one type if given."""
     cur.execute(

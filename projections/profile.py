@@ -26,7 +26,7 @@ ATTRIBUTES = ("agent_code", "first_name", "last_name", "agent_type", "office_cod
 """The agent's own fields in a profile (personal ones masked)."""
 
 
-def json_value(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
     """An event's value as a document holds it: enums, dates and ids as their text."""
     if isinstance(value, Enum):
         return value.value
@@ -38,8 +38,8 @@ def json_value(value: Any) -> Any:
 def _onboarded(env: Envelope, e: ev.Onboarded) -> Document:
     return {
         "agent_id": str(env.agent_id),
-        **{name: json_value(getattr(e, name)) for name in ATTRIBUTES},
-        "manager_id": json_value(e.manager_id),
+        **{name: _json_value(getattr(e, name)) for name in ATTRIBUTES},
+        "manager_id": _json_value(e.manager_id),
         "status": AgentStatus.PENDING_APPROVAL.value,
         "licenses": {},
         "status_history": [_status_entry(env, AgentStatus.PENDING_APPROVAL)],
@@ -76,7 +76,7 @@ def _change(doc: Document, env: Envelope) -> None:
         case ev.LicenseRevoked(number=number, revoked_on=revoked_on):
             _licensed(doc, number, revoked_on=revoked_on.isoformat())
         case ev.ManagerChanged(manager_id=manager_id):
-            doc["manager_id"] = json_value(manager_id)
+            doc["manager_id"] = _json_value(manager_id)
         case ev.ReportAssigned(report_id=report_id):
             doc["reports"] = [*doc["reports"], str(report_id)]
         case ev.ReportReleased(report_id=report_id):

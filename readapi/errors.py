@@ -47,12 +47,6 @@ class BadRange(ReadError):
     status, code = 422, "bad_range"
 
 
-class BadNoticeType(ReadError):
-    """A notification type that does not exist."""
-
-    status, code = 422, "bad_type"
-
-
 class SubtreeTooLarge(ReadError):
     """A subtree over the size one answer may hold."""
 

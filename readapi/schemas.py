@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from projections.lookups import AgentStatus, AgentType, LicenseType, Region
+from projections.notifications import NoticeType
 
 
 class Public(BaseModel):
@@ -151,7 +152,7 @@ class Notice(Public):
 
     position: int
     agent_id: UUID
-    type: str
+    type: NoticeType
     event_type: str
     occurred_at: datetime
     actor: str
@@ -216,12 +217,6 @@ class Lookup(Public):
 
     kind: str
     values: list[str]
-
-
-class Live(Public):
-    """The process is up."""
-
-    status: str
 
 
 class Ready(Public):

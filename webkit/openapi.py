@@ -1,5 +1,5 @@
-"""What the OpenAPI documents of both APIs say about errors: each route names the statuses it
-can answer with, each as an RFC 9457 problem in `application/problem+json`."""
+"""What the OpenAPI documents of both APIs share: the liveness body, and errors (each route names
+the statuses it can answer with, each as an RFC 9457 problem in `application/problem+json`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Live(BaseModel):
+    """The process is up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
 
 
 class FieldError(BaseModel):

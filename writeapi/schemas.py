@@ -44,12 +44,6 @@ class AgentEvents(BaseModel):
     events: list[StoredEvent]
 
 
-class Live(BaseModel):
-    """The process is up."""
-
-    status: str
-
-
 class HeadPosition(BaseModel):
     """How far the event store's log reaches."""
 

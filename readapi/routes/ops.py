@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from readapi.deps import Store
 from readapi.responses import answer
-from readapi.schemas import Live, Ready
-from webkit.openapi import problems
+from readapi.schemas import Ready
+from webkit.openapi import Live, problems
 
 router = APIRouter(tags=["operations"])
 

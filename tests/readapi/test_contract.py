@@ -15,7 +15,7 @@ from readapi import schemas
 from tests.builders import license_body
 from tests.readapi.agents import APPROVER, CLERK, move, onboard
 from tests.readapi.conftest import Models
-from webkit.openapi import PROBLEM_MEDIA_TYPE, ProblemDetails
+from webkit.openapi import PROBLEM_MEDIA_TYPE, Live, ProblemDetails
 
 
 def _valid(model: type[BaseModel], client: TestClient, path: str,
@@ -52,7 +52,7 @@ def test_every_answer_validates_against_its_declared_model(
     dashboard = _valid(schemas.Dashboard, client, "/v1/dashboard", viewer)
     assert dashboard.as_of == date.today()
     _valid(schemas.Lookup, client, "/v1/lookups/regions", viewer)
-    _valid(schemas.Live, client, "/health/live", {})
+    _valid(Live, client, "/health/live", {})
     _valid(schemas.Ready, client, "/health/ready", {})
 
 

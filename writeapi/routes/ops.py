@@ -8,9 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from commands.errors import StoreUnavailable
-from webkit.openapi import problems
+from webkit.openapi import Live, problems
 from writeapi.deps import Service
-from writeapi.schemas import Live, Ready, json_response
+from writeapi.schemas import Ready, json_response
 
 router = APIRouter(tags=["operations"])
 
