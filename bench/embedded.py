@@ -144,7 +144,7 @@ def main() -> None:
 
 
 def _agents(settings: Settings) -> list[UUID]:
-    database = pipeline.database(settings)
+    database = pipeline.serving(settings)
     rows = database.run(lambda cur: cur.execute("SELECT agent_id FROM agent_summary").fetchall())
     database.close()
     return [agent for (agent,) in rows]

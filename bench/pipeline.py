@@ -29,6 +29,7 @@ from bench.write_throughput import fresh_schema
 from commands import models
 from commands.service import AgentService, Request
 from consumers.applier import Applier, Delivery
+from consumers.generations import ensure_live
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
@@ -84,9 +85,8 @@ def with_schema(settings: Settings, schema: str) -> Settings:
 def summary_catch_up(settings: Settings, events: int) -> tuple[float, Settings]:
     """Events/s of a fresh summary consumer reading the whole topic, and its settings."""
     target = with_schema(settings, f"bench_read_{uuid.uuid4().hex[:8]}")
-    applier = Applier(pipeline.database(target), AgentSummaryProjection(),
-                      settings.kafka_topic)
-    applier.create()
+    applier = pipeline.applier(target, pipeline.generations(target), AgentSummaryProjection(),
+                               settings.kafka_topic)
     feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic,
                      f"bench-{uuid.uuid4().hex[:8]}", [applier], batch=2000)
     feed.subscribe()
@@ -200,7 +200,9 @@ def freshness(settings: Settings, caught_up: Settings, service: AgentService, ra
             for e in (d.envelope for d in deliveries if d.envelope is not None):
                 visible.setdefault((e.agent_id, e.agent_version), now)
 
-    applier = Timed(pipeline.database(caught_up), AgentSummaryProjection(),
+    store = pipeline.generations(caught_up)
+    ensure_live(store, AgentSummaryProjection())
+    applier = Timed(store.live(AgentSummaryProjection.name), AgentSummaryProjection(),
                     settings.kafka_topic)
     publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
     relay = Relay(EventLog(service), Lease(settings.read_models_conninfo(), "bench.fresh"),

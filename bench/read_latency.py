@@ -29,6 +29,7 @@ from bench.write_throughput import fresh_schema
 from consumers.applier import Applier, Delivery
 from consumers.redis_refresh import RedisRefresh
 from projections import cache_marks, search
+from projections.catalog import CACHED
 from projections.envelope import Envelope
 from roster import demo, pipeline
 from roster.demo import FIRST, LAST
@@ -73,10 +74,8 @@ def seed(settings: Settings, agents: int) -> list[list[UUID]]:
     """`agents` onboarded, licensed and approved agents, level by level, through every
     projection (as the log feed would deliver them); the ids of each level."""
     chance = random.Random(5)
-    appliers = [Applier(pipeline.database(settings), p, "log")
-                for p in pipeline.projections()]
-    for applier in appliers:
-        applier.create()
+    store = pipeline.generations(settings)
+    appliers = [pipeline.applier(settings, store, p, "log") for p in pipeline.projections()]
     levels: list[list[UUID]] = []
     position, n = 0, 0
     started = time.perf_counter()
@@ -99,7 +98,8 @@ def seed(settings: Settings, agents: int) -> list[list[UUID]]:
               f"({time.perf_counter() - started:.0f}s)", flush=True)
     with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
         conn.execute("ANALYZE")
-    sync = RedisRefresh(settings.read_models_conninfo(), pipeline.document_cache(settings), 5000)
+    sync = RedisRefresh([store.live(name) for name in CACHED], pipeline.document_cache(settings),
+                        5000)
     print(f"  copied {sync.sync()} documents to Redis", flush=True)
     return levels
 

@@ -19,7 +19,7 @@ from functools import partial
 from tenacity import RetryCallState, Retrying, stop_after_attempt, wait_exponential
 
 from consumers import dead_letters, metrics, tracking
-from consumers.database import DDL_LOCK, Database, projection_lock
+from consumers.database import Database, projection_lock
 from consumers.dead_letters import FAILED, WAITING
 from consumers.tracking import NOTHING, Mark
 from projections.db import Cursor
@@ -68,18 +68,16 @@ class Applier:
         self.last_applied_at = datetime.min.replace(tzinfo=UTC)
         """When the newest event applied here was accepted by the write side."""
 
-    def create(self) -> None:
-        """Create the projection's tables, the tracking and the dead-letter tables."""
-        def create(cur: Cursor) -> None:
-            tracking.create(cur)
-            dead_letters.create(cur)
-            self.projection.create(cur)
-        self.database.run(create, DDL_LOCK)
-
     def marks(self, partitions: Sequence[int]) -> dict[int, Mark]:
         """How far each of `partitions` has been applied (where to resume reading)."""
         return self.database.run(lambda cur: tracking.marks(
             cur, self.projection.name, self.source, partitions))
+
+    def apply_within(self, cur: Cursor, deliveries: Sequence[Delivery]) -> int:
+        """Apply a batch inside the caller's transaction (no retries: when it fails, the
+        caller's transaction fails); the number of events applied."""
+        applied, _, _ = self._transaction(cur, deliveries, None)
+        return len(applied)
 
     def apply(self, deliveries: Sequence[Delivery]) -> None:
         """Apply a batch exactly once; falls back to one event at a time when it fails."""
@@ -124,6 +122,9 @@ class Applier:
     def _transaction(self, cur: Cursor, deliveries: Sequence[Delivery], failure: str | None,
                      ) -> tuple[list[Envelope], list[Envelope], list[Envelope]]:
         name = self.projection.name
+        generation = self.database.generation
+        if generation is not None and generation.version != self.projection.version:
+            return [], [], []  # another version's tables: they wait for their rebuild's switch
         marks = tracking.marks(cur, name, self.source, {d.partition for d in deliveries})
         fresh = [d.envelope for d in deliveries if d.envelope is not None
                  and d.position > marks.get(d.partition, NOTHING).position]

@@ -21,7 +21,8 @@ from tenacity import Retrying, before_sleep_log, retry_if_exception_type, wait_e
 
 from consumers.connection import Reconnecting
 from projections.db import Cursor
-from projections.sqlite import SqliteStore
+from projections.generations import Generation
+from projections.sqlite import ServingFiles, SqliteStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,6 +54,9 @@ def projection_lock(projection: str, exclusive: bool = False) -> Lock:
 class Database(Protocol):
     """Where read models and the consumers' tracking and dead letters are written."""
 
+    generation: Generation | None
+    """The generation the last transaction wrote to, when the database is one projection's."""
+
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
         """`work` inside one transaction holding `lock`, committed when it returns."""
 
@@ -60,12 +64,20 @@ class Database(Protocol):
         """Release the connection."""
 
 
+Enter = Callable[[Cursor], Generation | None]
+"""Run first in each transaction (after the lock): points the cursor at a generation's tables
+and says which."""
+
+
 class PostgresDatabase:
     """One connection to PostgreSQL, reconnected and retried while the server is away."""
 
-    def __init__(self, conninfo: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, conninfo: str, sleep: Callable[[float], None] = time.sleep,
+                 enter: Enter | None = None) -> None:
         self._sleep = sleep
         self._conn = Reconnecting(conninfo)
+        self._enter = enter
+        self.generation: Generation | None = None
 
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
         """`work` in one transaction after taking `lock`; retried from the start with backoff
@@ -82,6 +94,8 @@ class PostgresDatabase:
                         take = ("pg_advisory_xact_lock" if lock.exclusive
                                 else "pg_advisory_xact_lock_shared")
                         cur.execute(f"SELECT {take}(%s)", (lock.key,))
+                    if self._enter is not None:
+                        self.generation = self._enter(cur)
                     return work(cur)
         raise AssertionError("unreachable: tenacity retries forever")
 
@@ -93,8 +107,9 @@ class PostgresDatabase:
 class SqliteDatabase:
     """A SQLite file of read models; each write transaction holds the file's write lock."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteStore, generation: Generation | None = None) -> None:
         self.store = store
+        self.generation = generation
 
     def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
         """`work` in one write transaction (which excludes every other writer, so `lock` is
@@ -103,4 +118,22 @@ class SqliteDatabase:
             return work(cur)
 
     def close(self) -> None:
-        """Nothing to release: the store's connections belong to its threads."""
+        """Close this thread's connection to the file."""
+        self.store.close()
+
+
+class SqliteServing:
+    """Reads over the live generations' SQLite files, for tools and tests (each statement sees
+    the newest commit; nothing is written)."""
+
+    generation: Generation | None = None
+
+    def __init__(self, files: ServingFiles) -> None:
+        self.files = files
+
+    def run(self, work: Callable[[Cursor], T], lock: Lock | None = None) -> T:
+        """`work` on a cursor over the live generations."""
+        return work(self.files.reader())
+
+    def close(self) -> None:
+        """Nothing to release: the connections belong to their threads."""

@@ -12,9 +12,6 @@ from collections.abc import Callable, Sequence
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
 
-SOURCE = "log"
-"""The tracking source name of this transport."""
-
 
 class LogFeed:
     """Reads the log in pages and applies each page to every applier, from its own mark."""

@@ -26,3 +26,12 @@ CONSUMER_DEAD_LETTERS = Counter("roster_consumer_dead_letters_total", "Events pa
 CACHE_DOCUMENTS = Counter("roster_cache_documents_total", "Documents copied to Redis")
 CACHE_SYNC_FAILURES = Counter("roster_cache_sync_failures_total",
                               "Cache syncs that failed (Redis or PostgreSQL down); marks kept")
+
+REBUILD_EVENTS = Counter("roster_rebuild_events_total",
+                         "Log events a rebuild has applied to a new generation", ["projection"])
+REBUILD_PROGRESS = Gauge("roster_rebuild_progress_ratio",
+                         "How far a rebuild has got: its position over the log's head",
+                         ["projection"])
+PROJECTION_GENERATION = Gauge("roster_projection_generation",
+                              "The number of the live generation of each projection",
+                              ["projection"])

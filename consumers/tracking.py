@@ -35,6 +35,9 @@ class Mark:
 NOTHING = Mark(-1, 0)
 """The mark of a partition nothing has been applied from."""
 
+LOG = "log"
+"""The source name of marks kept in log positions (the in-process feed, and rebuilds)."""
+
 
 def create(cur: Cursor) -> None:
     """Create the tracking table when missing."""
@@ -67,3 +70,25 @@ def save_marks(cur: Cursor, projection: str, source: str, moved: dict[int, Mark]
         "updated_at = CURRENT_TIMESTAMP WHERE projection = %s AND source = %s AND partition = %s",
         [(m.offset, m.position, projection, source, p) for p, m in moved.items()],
     )
+
+
+def source_marks(cur: Cursor, projection: str, source: str,
+                 table: str = "projection_tracking") -> dict[int, Mark]:
+    """Every partition's mark of `projection` from `source`, read from `table` (another
+    generation's tracking, named with its schema), without locking."""
+    cur.execute(f"SELECT partition, \"offset\", position FROM {table} "  # noqa: S608
+                "WHERE projection = %s AND source = %s", (projection, source))
+    return {p: Mark(o, pos) for p, o, pos in cur.fetchall()}
+
+
+def hand_over(cur: Cursor, projection: str, source: str, partitions: int,
+              old: dict[int, Mark], reached: int) -> None:
+    """Give a generation that has applied the log up to `reached` the marks the live
+    consumers of `source` resume from: each partition's offset where the replaced generation
+    stood (the start when there was none), and `reached` as its position, so that whatever
+    they deliver at or below it is dropped as already applied."""
+    moved = {p: Mark(reached if source == LOG else old.get(p, NOTHING).offset,
+                     max(reached, old.get(p, NOTHING).position))
+             for p in range(partitions)}
+    marks(cur, projection, source, moved)
+    save_marks(cur, projection, source, moved)

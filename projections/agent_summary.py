@@ -205,6 +205,7 @@ class AgentSummaryProjection:
     PostgreSQL, FTS5 on SQLite)."""
 
     name = "agent_summary"
+    version = 1
     licenses = LicenseTable("summary_license")
 
     def create(self, cur: Cursor) -> None:

@@ -72,6 +72,7 @@ class AuditLogProjection:
     """The audit log (`audit_log`), with the profiles it diffs (`audit_state`)."""
 
     name = "audit_log"
+    version = 1
     state = DocumentTable("audit_state")
 
     def create(self, cur: Cursor) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from projections import cache_marks
 from projections.agent_summary import AgentSummaryProjection
 from projections.audit import AuditLogProjection
 from projections.dashboard import DashboardProjection
@@ -20,6 +21,7 @@ PROJECTIONS: dict[str, Callable[[], Projection]] = {
 }
 """Each projection's factory under its name."""
 
-CACHED = frozenset(p.name for p in (AgentProfileProjection, HierarchyProjection,
-                                    DashboardProjection))
-"""Projections that mark documents for the Redis copy."""
+CACHED = {AgentProfileProjection.name: cache_marks.PROFILE,
+          HierarchyProjection.name: cache_marks.CHAIN,
+          DashboardProjection.name: cache_marks.DASHBOARD}
+"""Projections that mark documents for the Redis copy, and the kind of document each keeps."""

@@ -35,6 +35,7 @@ class DashboardProjection:
     change bumps its revision and marks the Redis copy."""
 
     name = "dashboard"
+    version = 1
     agents = DocumentTable("dashboard_agent", _COLUMNS)
     licenses = LicenseTable("dashboard_license")
 

@@ -158,6 +158,7 @@ class HierarchyProjection:
     """The hierarchy (`hierarchy`: materialised paths, GIN-indexed on PostgreSQL)."""
 
     name = "hierarchy"
+    version = 1
 
     def create(self, cur: Cursor) -> None:
         """Create the table, its indexes and the cache-mark table when missing."""

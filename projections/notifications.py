@@ -66,6 +66,7 @@ class NotificationsProjection:
     """Notices (`notifications`), one per noteworthy event."""
 
     name = "notifications"
+    version = 1
 
     def create(self, cur: Cursor) -> None:
         """Create the table when missing."""

@@ -108,6 +108,7 @@ class AgentProfileProjection:
     """Profiles (`agent_profile`), each change marked for the Redis copy."""
 
     name = "agent_profile"
+    version = 1
     table = DocumentTable("agent_profile")
 
     def create(self, cur: Cursor) -> None:

@@ -20,6 +20,10 @@ class Projection(Protocol):
     name: str
     """Stable name: the key of its tracking rows and dead letters."""
 
+    version: int
+    """Bumped whenever a change of code changes what the tables hold: a running consumer then
+    builds a new generation from the log and switches to it."""
+
     def create(self, cur: Cursor) -> None:
         """Create the read model's tables and indexes when they are missing."""
 

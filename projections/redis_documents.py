@@ -54,6 +54,20 @@ class DocumentCache:
         keys, args = _packed(self._prefix, documents)
         return int(self._set_if_newer(keys=keys, args=args))
 
+    def forget(self, kind: str) -> int:
+        """Remove every document of `kind` (after a switch to a new generation, whose
+        versions restart); reads then fill them again from it. The number removed."""
+        removed = 0
+        batch: list[bytes] = []
+        for key in self._client.scan_iter(match=f"{self._prefix}:{kind}*", count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                removed += int(self._client.unlink(*batch))
+                batch = []
+        if batch:
+            removed += int(self._client.unlink(*batch))
+        return removed
+
 
 class AsyncDocumentCache:
     """The same documents for code on an event loop (the read API), through redis.asyncio."""

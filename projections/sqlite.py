@@ -25,7 +25,7 @@ from uuid import UUID
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from projections import trigrams
+from projections import generations, trigrams
 from projections.db import StoreKind
 from projections.jsonb import dumps
 
@@ -186,3 +186,68 @@ class SqliteStore:
     def reader(self) -> SqliteCursor:
         """A cursor for reads in autocommit: each statement sees the newest commit."""
         return SqliteCursor(self._connection().cursor())
+
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+_UNIONS = ("projection_tracking", "dead_letters")
+"""Bookkeeping tables every generation has, read as one over all live generations."""
+
+
+class ServingFiles:
+    """The live generations of every projection, for reads: each reader thread's connection
+    opens the registry file and attaches each projection's live generation file, so a query
+    names tables as a projection does; tracking and dead letters are views over all of them.
+
+    Before each read the connection looks whether the registry changed (`PRAGMA
+    data_version`, no I/O) and, after a switch, attaches the new generation instead.
+    """
+
+    def __init__(self, registry: Path) -> None:
+        self.registry = registry
+        self.folder = registry.parent
+        SqliteStore(registry)
+        self._local = threading.local()
+
+    def reader(self) -> SqliteCursor:
+        """A cursor over the live generations, in autocommit."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.registry, detect_types=sqlite3.PARSE_DECLTYPES,
+                                   isolation_level=None, check_same_thread=False, timeout=30)
+            conn.create_function("word_similarity", 2, trigrams.word_similarity,
+                                 deterministic=True)
+            self._local.conn, self._local.seen, self._local.files = conn, None, {}
+        seen = conn.execute("PRAGMA main.data_version").fetchone()[0]
+        if seen != self._local.seen:
+            self._attach_live(conn)
+            self._local.seen = seen
+        return SqliteCursor(conn.cursor())
+
+    def _attach_live(self, conn: sqlite3.Connection) -> None:
+        try:
+            rows = conn.execute("SELECT projection, generation FROM projection_generations "
+                                "WHERE state = 'live'").fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        wanted = {f"g_{p}": self.folder / generations.file_name(p, n) for p, n in rows}
+        files: dict[str, Path] = self._local.files
+        for alias in [a for a, path in files.items() if wanted.get(a) != path]:
+            conn.execute(f"DETACH DATABASE {alias}")
+            del files[alias]
+        for alias, path in wanted.items():
+            if alias not in files and path.exists():
+                conn.execute(f"ATTACH DATABASE ? AS {alias}", (str(path),))
+                files[alias] = path
+        for table in _UNIONS:
+            conn.execute(f"DROP VIEW IF EXISTS temp.{table}")
+            parts = [f"SELECT * FROM {alias}.{table}" for alias in sorted(files)  # noqa: S608
+                     if conn.execute(f"SELECT 1 FROM {alias}.sqlite_master "  # noqa: S608
+                                     "WHERE name = ?", (table,)).fetchone()]
+            if parts:
+                conn.execute(f"CREATE TEMP VIEW {table} AS {' UNION ALL '.join(parts)}")

@@ -51,6 +51,7 @@ class TimelineProjection:
     """Timeline entries (`timeline`); an entry is written once per event."""
 
     name = "timeline"
+    version = 1
 
     def create(self, cur: Cursor) -> None:
         """Create the table when missing."""

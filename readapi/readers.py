@@ -14,7 +14,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.db import Cursor
-from projections.sqlite import SqliteStore
+from projections.sqlite import ServingFiles
 from readapi.errors import ReadModelMissing, ReadStoreUnavailable
 
 T = TypeVar("T")
@@ -52,10 +52,10 @@ class PostgresReader:
 
 
 class SqliteReader:
-    """Queries on the calling thread's own connection to the SQLite file (WAL: readers never
-    wait for the writer)."""
+    """Queries on the calling thread's own connection to the live generations' SQLite files
+    (WAL: readers never wait for the writer)."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: ServingFiles) -> None:
         self.store = store
 
     def read(self, query: Callable[[Cursor], T]) -> T:

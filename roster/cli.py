@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from functools import partial
@@ -12,12 +13,16 @@ import uvicorn
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from consumers import dead_letters
+from consumers import rebuild as rebuild_job
+from consumers.generations import NoLiveGeneration
 from consumers.log import EventLog
+from consumers.rebuild import PAGE
 from consumers.redrive import retry_parked
+from projections import generations
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
 from projections.projection import Projection
-from roster import demo, health, logs, pipeline, wiring
+from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
 from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
@@ -148,6 +153,47 @@ def consume(
     feed.run(stop)
 
 
+@cli.command()
+def rebuild(
+    projection: Annotated[list[str] | None, typer.Argument(
+        help="Projections to rebuild.", show_default=False)] = None,
+    every: Annotated[bool, typer.Option("--all", help="Rebuild every projection.")] = False,
+    status: Annotated[bool, typer.Option(
+        "--status", help="List the generations and any rebuild under way, and stop.")] = False,
+    abort: Annotated[str | None, typer.Option(
+        help="Drop PROJECTION's unfinished generation, and stop.")] = None,
+    keep: Annotated[bool, typer.Option(
+        help="Keep each replaced generation (state `kept`) for comparison.")] = False,
+    page: Annotated[int, typer.Option(min=1, help="Log events per bulk transaction.")] = PAGE,
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Serve /metrics and /health on this port while it runs.")] = None,
+) -> None:
+    """Rebuild read models from the event store's log beside the live ones, with zero
+    downtime: each new generation switches live in one step once caught up. Killed, it
+    resumes from where it stood when started again."""
+    settings = _settings()
+    store = pipeline.generations(settings)
+    if status:
+        for line in rebuilds.status_lines(store.registry.run(generations.listed)):
+            typer.echo(line)
+        return
+    if abort is not None:
+        dropped = rebuild_job.abort(store, _chosen([abort])[0].name)
+        typer.echo(f"{abort}: generation {dropped.number} dropped" if dropped
+                   else f"{abort}: no rebuild under way")
+        return
+    if not projection and not every:
+        raise typer.BadParameter("name projections to rebuild, or --all")
+    chosen = _chosen(None if every else projection)
+    if metrics_port is not None:
+        health.serve(settings.health_host, metrics_port, lambda: (True, {"job": "rebuild"}))
+    with rebuilds.ProgressBars([p.name for p in chosen]) as bars:
+        job = pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update)
+        made = job.run(chosen)
+    for generation in made:
+        typer.echo(f"{generation.projection}: generation {generation.number} is live")
+
+
 def _chosen(names: list[str] | None) -> list[Projection]:
     try:
         return pipeline.projections(names or ())
@@ -160,32 +206,38 @@ def _chosen(names: list[str] | None) -> list[Projection]:
 def dlq_list(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
              ) -> None:
     """Show parked events: projection, position, agent, type, state, attempts, error."""
-    def parked(cur: Cursor) -> list[dead_letters.DeadLetter]:
-        dead_letters.create(cur)
-        return dead_letters.parked(cur, projection)
-    database = pipeline.database(_settings())
-    letters = database.run(parked)
-    database.close()
+    store = pipeline.generations(_settings())
+    letters: list[dead_letters.DeadLetter] = []
+    for chosen in _chosen([projection] if projection else None):
+        database = store.live(chosen.name)
+        with contextlib.suppress(NoLiveGeneration):
+            letters += database.run(partial(_parked, name=chosen.name))
+        database.close()
     for d in letters:
         typer.echo(f"{d.projection}\t{d.position}\t{d.agent_id}\tv{d.agent_version}\t"
                    f"{d.event_type}\t{d.state}\t{d.attempts}\t{d.error}")
     typer.echo(f"{len(letters)} parked")
 
 
+def _parked(cur: Cursor, name: str) -> list[dead_letters.DeadLetter]:
+    return dead_letters.parked(cur, name)
+
+
 @dlq.command("retry")
 def dlq_retry(projection: Annotated[str | None, typer.Option(help="Only this one.")] = None,
               ) -> None:
     """Apply parked events again, per agent in order; exit 1 while some stay parked."""
-    database = pipeline.database(_settings())
+    store = pipeline.generations(_settings())
     still = 0
     for chosen in _chosen([projection] if projection else None):
+        database = store.live(chosen.name)
         outcome = retry_parked(database, chosen)
+        database.close()
         typer.echo(f"{chosen.name}: {outcome.applied} applied, "
                    f"{outcome.still_parked} still parked")
         for error in outcome.errors:
             typer.echo(f"  {error}")
         still += outcome.still_parked
-    database.close()
     raise typer.Exit(1 if still else 0)
 
 

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import redis
 
 from commands.service import AgentService
-from consumers import log_feed
+from consumers import tracking
 from consumers.applier import Applier, RetryPolicy
-from consumers.database import Database, PostgresDatabase, SqliteDatabase
+from consumers.database import Database, PostgresDatabase, SqliteServing
+from consumers.generations import (
+    Generations,
+    Handover,
+    PostgresGenerations,
+    SqliteGenerations,
+    ensure_live,
+)
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
 from consumers.log import EventLog
 from consumers.log_feed import LogFeed
+from consumers.rebuild import PAGE, Rebuild, Report
 from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
+from projections import generations as generations_registry
 from projections.catalog import CACHED, PROJECTIONS
+from projections.generations import Generation, State
 from projections.projection import Projection
 from projections.redis_documents import DocumentCache
-from projections.sqlite import SqliteStore
+from projections.sqlite import ServingFiles
 from roster.settings import Settings, Store
 from roster.wiring import agent_service
+
+log = logging.getLogger(__name__)
 
 
 def projections(names: Sequence[str] = ()) -> list[Projection]:
@@ -32,20 +46,35 @@ def projections(names: Sequence[str] = ()) -> list[Projection]:
     return [PROJECTIONS[name]() for name in (names or PROJECTIONS)]
 
 
-def database(settings: Settings) -> Database:
-    """The read-model database of the chosen store (one SQLite file under the data folder)."""
+def generations(settings: Settings) -> Generations:
+    """The generations of the chosen store: schemas beside the configured one on PostgreSQL,
+    files in the read-models folder on SQLite."""
     if settings.store is Store.SQLITE:
-        return SqliteDatabase(SqliteStore(settings.read_models_path))
+        return SqliteGenerations(settings.read_models_path)
+    return PostgresGenerations(settings.postgres_conninfo(), settings.postgres_schema)
+
+
+def serving(settings: Settings) -> Database:
+    """The read models as the read API sees them (every projection's live generation), for
+    reads by tools and tests."""
+    if settings.store is Store.SQLITE:
+        return SqliteServing(ServingFiles(settings.read_models_path))
     return PostgresDatabase(settings.read_models_conninfo())
 
 
-def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> list[Applier]:
-    """One applier per projection, each on a connection of its own, its tables created."""
+def applier(settings: Settings, store: Generations, projection: Projection,
+            source: str) -> Applier:
+    """An applier writing to `projection`'s live generation (made when there is none) on a
+    connection of its own."""
+    ensure_live(store, projection)
     policy = RetryPolicy(attempts=settings.dead_letter_attempts)
-    made = [Applier(database(settings), p, source, policy) for p in chosen]
-    for applier in made:
-        applier.create()
-    return made
+    return Applier(store.live(projection.name), projection, source, policy)
+
+
+def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> list[Applier]:
+    """One applier per projection, each on a connection of its own."""
+    store = generations(settings)
+    return [applier(settings, store, p, source) for p in chosen]
 
 
 def relay(settings: Settings) -> Relay:
@@ -67,9 +96,11 @@ def document_cache(settings: Settings) -> DocumentCache:
 def redis_refresh(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
     """What to run after each poll: copy changed documents to Redis when `chosen` has any
     (never on SQLite, which has no Redis beside it)."""
-    if settings.store is Store.SQLITE or not CACHED & {p.name for p in chosen}:
+    cached = [p.name for p in chosen if p.name in CACHED]
+    if settings.store is Store.SQLITE or not cached:
         return lambda: 0
-    return RedisRefresh(settings.read_models_conninfo(), document_cache(settings)).sync
+    store = generations(settings)
+    return RedisRefresh([store.live(name) for name in cached], document_cache(settings)).sync
 
 
 def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:
@@ -85,9 +116,46 @@ def in_process_feed(settings: Settings, chosen: Sequence[Projection],
                     service: AgentService | None = None) -> LogFeed:
     """The in-process transport feeding `chosen` straight from the event store's log (read
     through `service`, or through one built from the settings)."""
-    made = appliers(settings, chosen, log_feed.SOURCE)
+    made = appliers(settings, chosen, tracking.LOG)
     return LogFeed(EventLog(service or agent_service(settings)), made, settings.consumer_batch,
                    redis_refresh(settings, chosen))
+
+
+def handover(settings: Settings) -> Handover:
+    """Where the live consumers of these settings read from."""
+    source, partitions = settings.tracking_source()
+    return Handover(source, partitions)
+
+
+def rebuild(settings: Settings, store: Generations, service: AgentService | None = None,
+            page: int = PAGE, keep: bool = False,
+            report: Callable[[Report], None] = lambda _: None) -> Rebuild:
+    """A rebuild job reading the log of the settings' event store (through `service`, or one
+    built here); after each switch of a cached projection its Redis documents are removed."""
+    events = EventLog(service or agent_service(settings))
+    return Rebuild(events, store, handover(settings), page, keep, report,
+                   partial(_forget_documents, settings))
+
+
+def _forget_documents(settings: Settings, generation: Generation) -> None:
+    kind = CACHED.get(generation.projection)
+    if settings.store is Store.SQLITE or kind is None:
+        return
+    try:
+        removed = document_cache(settings).forget(kind)
+    except redis.RedisError as error:
+        log.warning("could not remove %s documents from Redis: %s", kind, error)
+        return
+    log.info("removed %d %s documents from Redis", removed, kind)
+
+
+def outdated(settings: Settings, store: Generations,
+             chosen: Sequence[Projection]) -> list[Projection]:
+    """Those of `chosen` whose live generation is another version than the code's: each
+    needs a rebuild, which the consumers start (its live tables wait meanwhile)."""
+    live = {g.projection: g for g in store.registry.run(generations_registry.listed)
+            if g.state is State.LIVE}
+    return [p for p in chosen if p.name in live and live[p.name].version != p.version]
 
 
 def relay_check(settings: Settings, relay: Relay) -> tuple[bool, dict[str, Any]]:

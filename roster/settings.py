@@ -110,8 +110,9 @@ class Settings(BaseSettings):
 
     @property
     def read_models_path(self) -> Path:
-        """The SQLite file of the read models on the embedded default."""
-        return self.data_dir / "read_models.db"
+        """The registry of read-model generations on the embedded default; each generation's
+        tables are a file beside it."""
+        return self.data_dir / "read_models" / "generations.db"
 
     def read_models_conninfo(self) -> str:
         """The connection string of the read models: the configured schema, then `public`

@@ -8,7 +8,7 @@ from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
 from projections.redis_documents import AsyncDocumentCache
-from projections.sqlite import SqliteStore
+from projections.sqlite import ServingFiles
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig
 from readapi.readers import PostgresReader, SqliteReader
@@ -60,7 +60,7 @@ def read_api(settings: Settings) -> FastAPI:
         wait_seconds=settings.read_wait_seconds,
     )
     if settings.store is Store.SQLITE:
-        reader = SqliteReader(SqliteStore(settings.read_models_path))
+        reader = SqliteReader(ServingFiles(settings.read_models_path))
         return create_read_app(ReadStore(reader, None, config))
     pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
                           max_size=settings.postgres_pool_size + settings.postgres_max_overflow,

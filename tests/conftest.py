@@ -33,8 +33,17 @@ def postgres_schema(settings: Settings) -> Iterator[None]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     yield
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
+    drop_schemas(settings)
+
+
+def drop_schemas(settings: Settings) -> None:
+    """Drop the schema of `settings` and the schemas of its read-model generations."""
+    base = settings.postgres_schema
+    with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
+        found = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname = %s "
+                             "OR starts_with(nspname, %s)", (base, f"{base}__")).fetchall()
+        for (schema,) in found:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=[Store.SQLITE, pytest.param(Store.POSTGRES, marks=pytest.mark.postgres)])

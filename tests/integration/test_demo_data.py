@@ -33,7 +33,7 @@ def test_demo_data_builds_an_eight_level_hierarchy_with_spread_expiries(
     assert sum(fates.values()) == 150
     pipeline.in_process_feed(settings, pipeline.projections(), service).catch_up()
 
-    database = pipeline.database(settings)
+    database = pipeline.serving(settings)
     paths = database.run(lambda cur: cur.execute("SELECT path FROM hierarchy").fetchall())
     summary = database.run(lambda cur: cur.execute(
         "SELECT status, next_expiry, region, office_code FROM agent_summary").fetchall())

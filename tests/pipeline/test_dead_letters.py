@@ -13,6 +13,7 @@ import pytest
 from commands import models
 from commands.service import AgentService
 from consumers.applier import Applier, RetryPolicy
+from consumers.generations import ensure_live
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import ensure_topic
 from projections.agent_summary import AgentSummaryProjection
@@ -61,9 +62,10 @@ def test_poison_event_parks_its_agent_in_order_and_retry_drains_it(
     workload.run(40)
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     roster.start("relay")
-    applier = Applier(pipeline.database(settings), Broken(victim), settings.kafka_topic,
+    store = pipeline.generations(settings)
+    ensure_live(store, Broken(victim))
+    applier = Applier(store.live(Broken.name), Broken(victim), settings.kafka_topic,
                       RetryPolicy(attempts=2, first_wait=0.01))
-    applier.create()
     feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, "poisoned", [applier],
                      batch=50, session_timeout_ms=6000)
     stop = threading.Event()

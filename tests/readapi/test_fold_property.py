@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from commands import models as cmd
 from commands.errors import DomainError
 from commands.service import AgentService
-from consumers.applier import Applier, Delivery
+from consumers.applier import Delivery
 from consumers.log import EventLog
 from projections import agent_summary, profile
 from projections.document_table import Document
@@ -98,10 +98,9 @@ def test_every_read_model_equals_a_fold_of_the_log(
     envelopes = [e for e in EventLog(write).read(start, 10_000).envelopes
                  if e.agent_id in agents]
     source = f"prop-{uuid4().hex[:8]}"
-    appliers = [Applier(pipeline.database(read_settings), p, source)
+    store = pipeline.generations(read_settings)
+    appliers = [pipeline.applier(read_settings, store, p, source)
                 for p in pipeline.projections()]
-    for applier in appliers:
-        applier.create()
     for batch in _deliveries(envelopes, random.Random(seed)):
         for applier in appliers:
             applier.apply(batch)
@@ -114,7 +113,7 @@ def test_every_read_model_equals_a_fold_of_the_log(
     for e in envelopes:
         docs[e.agent_id] = profile.evolve(docs.get(e.agent_id), e)
     ids = list(agents)
-    database = pipeline.database(read_settings)
+    database = pipeline.serving(read_settings)
 
     def rows(query: str) -> list[Any]:
         return database.run(lambda cur: cur.execute(query, (ids,)).fetchall())

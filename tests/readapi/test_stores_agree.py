@@ -66,7 +66,7 @@ class TestBothStoresAnswerAlike:
 
     def _codes_order(self, settings: Settings) -> list[UUID]:
         """The agents' ids in the order of their codes."""
-        database = pipeline.database(settings)
+        database = pipeline.serving(settings)
         rows = database.run(lambda cur: cur.execute(
             "SELECT agent_id FROM agent_summary ORDER BY agent_code").fetchall())
         database.close()
