@@ -20,16 +20,20 @@ own marks.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+import psycopg
+
 from consumers import dead_letters, tracking
 from consumers.database import (
     DDL_LOCK,
     Database,
+    Lock,
     PostgresDatabase,
     SqliteDatabase,
     projection_lock,
@@ -41,6 +45,9 @@ from projections.projection import Projection
 from projections.sqlite import SqliteStore
 
 T = TypeVar("T")
+
+Release = Callable[[], None]
+"""Gives a claimed lease back."""
 
 CatchUp = Callable[[Cursor], int]
 """Applies the log to a generation inside the caller's transaction, up to the head; the
@@ -82,32 +89,36 @@ class Generations(Protocol):
         """Make `new` live in one step; the generation it replaced, if any (dropped unless
         `keep`)."""
 
+    def ensure_live(self, projection: Projection) -> Generation:
+        """`projection`'s live generation, made when it has none."""
+
+    def lease(self, projection: str) -> Release | None:
+        """Claim the right to rebuild `projection` (held until released or the process
+        ends); None when another process holds it."""
+
 
 def create_tables(database: Database, projection: Projection) -> None:
     """Create a generation's tables, tracking and dead letters when missing."""
-    def create(cur: Cursor) -> None:
-        tracking.create(cur)
-        dead_letters.create(cur)
-        projection.create(cur)
-    database.run(create, DDL_LOCK)
+    database.run(lambda cur: _create(cur, projection), DDL_LOCK)
 
 
 def ensure_live(store: Generations, projection: Projection) -> Generation:
     """`projection`'s live generation, made (as generation 1, empty) when it has none, its
     tables created or migrated when its version is the code's."""
-    def find_or_add(cur: Cursor) -> tuple[Generation, bool]:
-        live = generations.in_state(cur, projection.name, State.LIVE)
-        if live is not None:
-            return live, False
-        return generations.add(cur, projection.name, projection.version, State.LIVE), True
-    live, made = store.registry.run(find_or_add, DDL_LOCK)
-    if made:
-        store.make_room(live)
-    if live.version == projection.version:
-        create_tables(store.bound(live), projection)
-    if made and isinstance(store, PostgresGenerations):
-        store.registry.run(store.serve, DDL_LOCK)
-    return live
+    return store.ensure_live(projection)
+
+
+def _create(cur: Cursor, projection: Projection) -> None:
+    tracking.create(cur)
+    dead_letters.create(cur)
+    projection.create(cur)
+
+
+def _find_or_add(cur: Cursor, projection: Projection) -> tuple[Generation, bool]:
+    live = generations.in_state(cur, projection.name, State.LIVE)
+    if live is not None:
+        return live, False
+    return generations.add(cur, projection.name, projection.version, State.LIVE), True
 
 
 class PostgresGenerations:
@@ -126,6 +137,22 @@ class PostgresGenerations:
     def schema(self, generation: Generation) -> str:
         """The schema of `generation`."""
         return generations.schema_name(self.base, generation.projection, generation.number)
+
+    def ensure_live(self, projection: Projection) -> Generation:
+        """One transaction: register generation 1 when there is none, create its schema and
+        tables, and serve it; or create missing tables in the live one of the code's
+        version."""
+        def work(cur: Cursor) -> Generation:
+            live, made = _find_or_add(cur, projection)
+            if live.version == projection.version:
+                cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema(live)}"')
+                cur.execute(f'SET LOCAL search_path TO "{self.schema(live)}", "{self.base}", '
+                            "public")
+                _create(cur, projection)
+            if made:
+                self.serve(cur)
+            return live
+        return self.registry.run(work, DDL_LOCK)
 
     def live(self, projection: str) -> Database:
         """Finds the live generation in each transaction and points the cursor at it."""
@@ -175,6 +202,16 @@ class PostgresGenerations:
         if old is not None and not keep:
             self.drop(old)
         return old
+
+    def lease(self, projection: str) -> Release | None:
+        """A session advisory lock on a connection of its own."""
+        conn = psycopg.connect(self._path(self.base), autocommit=True)
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)",
+                           (Lock(f"rebuild.{projection}").key,)).fetchone()
+        if row is not None and row[0]:
+            return conn.close
+        conn.close()
+        return None
 
     def serve(self, cur: Cursor) -> None:
         """Point the base schema's views at the live generations."""
@@ -240,6 +277,16 @@ class SqliteGenerations:
             self._stores[path] = SqliteStore(path)
         return self._stores[path]
 
+    def ensure_live(self, projection: Projection) -> Generation:
+        """Register generation 1 when there is none and make its file; create missing tables
+        in the live one of the code's version."""
+        live, made = self.registry.run(lambda cur: _find_or_add(cur, projection))
+        if made:
+            self.make_room(live)
+        if live.version == projection.version:
+            create_tables(self.bound(live), projection)
+        return live
+
     def live(self, projection: str) -> Database:
         """Finds the live generation before each transaction and writes to its file."""
         return _LiveFile(self, projection)
@@ -287,6 +334,16 @@ class SqliteGenerations:
         if old is not None and not keep:
             self.drop(old)
         return old
+
+    def lease(self, projection: str) -> Release | None:
+        """An exclusive lock on a file beside the generations'."""
+        held = (self.folder / f"{projection}.rebuild.lock").open("w")
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.close()
+            return None
+        return held.close
 
     @contextlib.contextmanager
     def _held(self, old: Generation | None) -> Iterator[Cursor | None]:

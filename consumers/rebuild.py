@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from consumers import metrics, tracking
 from consumers.applier import Applier, Delivery
 from consumers.database import DDL_LOCK
-from consumers.generations import CatchUp, Generations, Handover, create_tables
+from consumers.generations import CatchUp, Generations, Handover, Release, create_tables
 from consumers.log import EventLog, Page
 from consumers.tracking import LOG
 from projections import generations
@@ -76,6 +76,10 @@ def deliveries(page: Page) -> list[Delivery]:
     return made
 
 
+class RebuildUnderWay(RuntimeError):
+    """Another process is rebuilding the projection named."""
+
+
 class Rebuild:
     """Builds, catches up and switches new generations of some projections."""
 
@@ -93,7 +97,21 @@ class Rebuild:
 
     def run(self, projections: Sequence[Projection]) -> list[Generation]:
         """Build a new generation of each of `projections` (resuming one already under way)
-        and make it live; the generations made live."""
+        and make it live; the generations made live. `RebuildUnderWay` when another process
+        rebuilds one of them."""
+        leases: list[Release] = []
+        try:
+            for projection in projections:
+                lease = self._store.lease(projection.name)
+                if lease is None:
+                    raise RebuildUnderWay(projection.name)
+                leases.append(lease)
+            return self._rebuild(projections)
+        finally:
+            for release in leases:
+                release()
+
+    def _rebuild(self, projections: Sequence[Projection]) -> list[Generation]:
         builds = [self.start(p) for p in projections]
         self._load(builds, "loading")
         for build in builds:

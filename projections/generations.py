@@ -119,9 +119,16 @@ def record_progress(cur: Cursor, generation: Generation, position: int, target: 
                 (position, target, rate, generation.projection, generation.number))
 
 
+class NotBuilding(LookupError):
+    """A generation about to go live is no longer being built (its rebuild was aborted)."""
+
+
 def promote(cur: Cursor, new: Generation, keep_old: bool) -> Generation | None:
-    """Make `new` the live generation; the one it replaces is kept or forgotten (its tables
-    are the caller's to drop). The replaced generation, if any."""
+    """Make `new`, being built, the live generation; the one it replaces is kept or forgotten
+    (its tables are the caller's to drop). The replaced generation, if any."""
+    building = in_state(cur, new.projection, State.BUILDING)
+    if building is None or building.number != new.number:
+        raise NotBuilding(f"{new.projection} generation {new.number} is not being built")
     old = in_state(cur, new.projection, State.LIVE)
     if old is not None:
         if keep_old:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -16,3 +17,6 @@ class ReadApiConfig:
     """How many partitions the source has (1 for the log)."""
     wait_seconds: float = 5.0
     """The longest a read waits for `min_position`."""
+    log_head: Callable[[], int] = lambda: 0
+    """The position of the newest event in the log, for the operations page's lag (the one
+    thing it asks of the event store)."""

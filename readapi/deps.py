@@ -20,6 +20,7 @@ Store = Annotated[ReadStore, Depends(_store)]
 Viewer = Annotated[Principal, caller(*Role)]
 """Any authenticated caller: every role may read."""
 Auditor = Annotated[Principal, caller(Role.AUDITOR)]
+Operator = Annotated[Principal, caller(Role.OPERATOR)]
 MinPosition = Annotated[int | None, Query(
     ge=0, description="Wait (up to a bound) until the read model has reached this position, "
                       "as returned by a write.")]

@@ -225,3 +225,41 @@ class Ready(Public):
     status: str = Field(description="ok, or degraded when Redis is down.")
     read_models: str
     redis: str = Field(description="ok, down, or absent (no Redis configured).")
+
+
+class GenerationPublic(Public):
+    """One generation of a projection's tables."""
+
+    generation: int
+    version: int
+    started_at: datetime
+    switched_at: datetime | None
+
+
+class RebuildPublic(GenerationPublic):
+    """A generation under construction, and how far it has got."""
+
+    position: int = Field(description="The log position it has applied up to.")
+    target: int = Field(description="The log's head when it last reported.")
+    progress: float = Field(description="position / target, from 0 to 1.")
+    events_per_second: float
+
+
+class ProjectionOps(Public):
+    """One projection as an operator sees it."""
+
+    projection: str
+    live: GenerationPublic | None
+    applied_position: int = Field(description="Every event up to here is applied.")
+    lag_positions: int = Field(description="The log's head minus the applied position.")
+    lag_seconds: float = Field(description="While behind, how long since it last moved.")
+    dead_letters: int = Field(description="Events parked for this projection.")
+    kept: list[int] = Field(description="Replaced generations kept for comparison.")
+    rebuild: RebuildPublic | None
+
+
+class ProjectionsOps(Public):
+    """Every projection's state, and the log's head they are measured against."""
+
+    log_head: int
+    projections: list[ProjectionOps]

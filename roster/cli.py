@@ -16,7 +16,7 @@ from consumers import dead_letters
 from consumers import rebuild as rebuild_job
 from consumers.generations import NoLiveGeneration
 from consumers.log import EventLog
-from consumers.rebuild import PAGE
+from consumers.rebuild import PAGE, RebuildUnderWay
 from consumers.redrive import retry_parked
 from projections import generations
 from projections.catalog import PROJECTIONS
@@ -143,11 +143,14 @@ def consume(
     chosen = _chosen(projection)
     stop = _stop_on_signals()
     if settings.transport is Transport.LOG:
-        pipeline.in_process_feed(settings, chosen).run(stop)
+        in_process = pipeline.in_process_feed(settings, chosen)
+        pipeline.upgrade(settings, pipeline.generations(settings), chosen)
+        in_process.run(stop)
         return
     name = group or (settings.consumer_group if not projection
                      else "roster-" + "+".join(p.name for p in chosen))
     feed = pipeline.kafka_feed(settings, chosen, name)
+    pipeline.upgrade(settings, pipeline.generations(settings), chosen)
     health.serve(settings.health_host, settings.consumer_health_port,
                  partial(pipeline.feed_check, settings, feed))
     feed.run(stop)
@@ -187,9 +190,13 @@ def rebuild(
     chosen = _chosen(None if every else projection)
     if metrics_port is not None:
         health.serve(settings.health_host, metrics_port, lambda: (True, {"job": "rebuild"}))
-    with rebuilds.ProgressBars([p.name for p in chosen]) as bars:
-        job = pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update)
-        made = job.run(chosen)
+    try:
+        with rebuilds.ProgressBars([p.name for p in chosen]) as bars:
+            job = pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update)
+            made = job.run(chosen)
+    except RebuildUnderWay as elsewhere:
+        typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)", err=True)
+        raise typer.Exit(1) from None
     for generation in made:
         typer.echo(f"{generation.projection}: generation {generation.number} is live")
 

@@ -54,9 +54,11 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
     if reset:
         shutil.rmtree(settings.data_dir, ignore_errors=True)
     service = agent_service(settings)
-    feed = pipeline.in_process_feed(settings, pipeline.projections(), service)
+    chosen = pipeline.projections()
+    feed = pipeline.in_process_feed(settings, chosen, service)
+    pipeline.upgrade(settings, pipeline.generations(settings), chosen, service)
     servers = [_server(write_api(settings, service), ports.host, ports.write),
-               _server(read_api(settings), ports.host, ports.read)]
+               _server(read_api(settings, service), ports.host, ports.read)]
     threads = [threading.Thread(target=feed.run, args=(stop,), name="consumers")]
     threads += [threading.Thread(target=s.run, name=f"api-{s.config.port}") for s in servers]
     for thread in threads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -26,7 +27,7 @@ from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
 from consumers.log import EventLog
 from consumers.log_feed import LogFeed
-from consumers.rebuild import PAGE, Rebuild, Report
+from consumers.rebuild import PAGE, Rebuild, RebuildUnderWay, Report
 from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
 from projections import generations as generations_registry
@@ -156,6 +157,27 @@ def outdated(settings: Settings, store: Generations,
     live = {g.projection: g for g in store.registry.run(generations_registry.listed)
             if g.state is State.LIVE}
     return [p for p in chosen if p.name in live and live[p.name].version != p.version]
+
+
+def upgrade(settings: Settings, store: Generations, chosen: Sequence[Projection],
+            service: AgentService | None = None) -> threading.Thread | None:
+    """Start rebuilding, in the background, those of `chosen` deployed with a new version;
+    each switches when caught up, while its old generation keeps serving reads. The thread,
+    if any was needed."""
+    stale = outdated(settings, store, chosen)
+    if not stale:
+        return None
+    job = rebuild(settings, store, service)
+
+    def run() -> None:
+        try:
+            job.run(stale)
+        except RebuildUnderWay as elsewhere:
+            log.info("%s is being rebuilt by another process", elsewhere)
+    thread = threading.Thread(target=run, name="rebuild", daemon=True)
+    thread.start()
+    log.info("rebuilding %s for their new version", ", ".join(p.name for p in stale))
+    return thread
 
 
 def relay_check(settings: Settings, relay: Relay) -> tuple[bool, dict[str, Any]]:

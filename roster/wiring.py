@@ -42,6 +42,20 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
     return create_app(service or agent_service(settings), config)
 
 
+class LogHead:
+    """The position of the newest event in the settings' event store, opened on first use."""
+
+    def __init__(self, settings: Settings, service: AgentService | None) -> None:
+        self._settings = settings
+        self._service = service
+
+    def __call__(self) -> int:
+        """The head now (0 when the store is empty)."""
+        if self._service is None:
+            self._service = agent_service(self._settings)
+        return self._service.recorder.max_notification_id() or 0
+
+
 def read_api_from_env() -> FastAPI:
     """The read API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
@@ -49,15 +63,17 @@ def read_api_from_env() -> FastAPI:
     return read_api(settings)
 
 
-def read_api(settings: Settings) -> FastAPI:
-    """The read API over the read models the settings name: a SQLite file on the embedded
-    default, else PostgreSQL with Redis documents."""
+def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI:
+    """The read API over the read models the settings name: the live generations' SQLite
+    files on the embedded default, else PostgreSQL with Redis documents. The log's head (for
+    the operations page) is read through `service`, or one made on first use."""
     source, partitions = settings.tracking_source()
     config = ReadApiConfig(
         jwt_secret=settings.jwt_secret.get_secret_value(),
         source=source,
         partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
+        log_head=LogHead(settings, service),
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

@@ -20,6 +20,7 @@ class Role(StrEnum):
     APPROVER = "approver"
     HR_SYSTEM = "hr_system"
     AUDITOR = "auditor"
+    OPERATOR = "operator"
     VIEWER = "viewer"
 
 

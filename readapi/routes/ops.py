@@ -1,16 +1,22 @@
-"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+"""Operations endpoints: liveness, readiness, the projections' state and Prometheus metrics."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import redis
+from anyio import to_thread
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from readapi.deps import Store
+from projections import operations
+from projections.generations import Generation
+from readapi.deps import Operator, Store
 from readapi.responses import answer
-from readapi.schemas import Ready
+from readapi.schemas import ProjectionsOps, Ready
 from webkit.openapi import Live, problems
 
 router = APIRouter(tags=["operations"])
@@ -35,6 +41,45 @@ async def ready(store: Store) -> Response:
             redis_state = "down"
     return answer({"status": "ok" if redis_state != "down" else "degraded",
                    "read_models": "ok", "redis": redis_state}, 0)
+
+
+@router.get("/v1/ops/projections", response_model=ProjectionsOps,
+            responses=problems(401, 403, 503))
+async def get_projections(store: Store, _: Operator) -> Response:
+    """Per projection: its live generation and version, the position it has applied and its
+    lag behind the log's head, parked dead letters, and any rebuild under way."""
+    head = await to_thread.run_sync(store.config.log_head)
+    found = await store.run(lambda cur: operations.standings(
+        cur, store.config.source, store.config.partitions))
+    now = datetime.now(UTC)
+    return answer({"log_head": head,
+                   "projections": [_projection(s, head, now) for s in found]}, 0)
+
+
+def _generation(g: Generation) -> dict[str, Any]:
+    return {"generation": g.number, "version": g.version, "started_at": g.started_at,
+            "switched_at": g.switched_at}
+
+
+def _projection(s: operations.Standing, head: int, now: datetime) -> dict[str, Any]:
+    behind = max(0, head - s.applied)
+    rebuild = None
+    if s.building is not None:
+        b = s.building
+        rebuild = {**_generation(b), "position": b.position, "target": b.target,
+                   "progress": round(min(1.0, b.position / b.target), 4) if b.target else 0.0,
+                   "events_per_second": round(b.rate, 1)}
+    return {
+        "projection": s.projection,
+        "live": _generation(s.live) if s.live is not None else None,
+        "applied_position": s.applied,
+        "lag_positions": behind,
+        "lag_seconds": round((now - s.applied_at).total_seconds(), 3)
+        if behind and s.applied_at is not None else 0.0,
+        "dead_letters": s.parked,
+        "kept": s.kept,
+        "rebuild": rebuild,
+    }
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -5,8 +5,6 @@ fold of the same events in log order computed here."""
 from __future__ import annotations
 
 import random
-from collections import Counter
-from typing import Any
 from uuid import UUID, uuid4
 
 from hypothesis import HealthCheck, given, settings
@@ -17,13 +15,11 @@ from commands.errors import DomainError
 from commands.service import AgentService
 from consumers.applier import Delivery
 from consumers.log import EventLog
-from projections import agent_summary, profile
-from projections.document_table import Document
 from projections.envelope import Envelope
-from projections.notifications import KINDS
 from roster import pipeline
 from roster.settings import Settings
 from tests.builders import license_body, onboard_body
+from tests.folds import assert_equals_fold
 from tests.readapi.agents import APPROVER, CLERK
 
 AGENTS = 6
@@ -80,13 +76,6 @@ def _deliveries(envelopes: list[Envelope], chance: random.Random) -> list[list[D
     return batches
 
 
-def _paths(docs: dict[UUID, Document]) -> dict[UUID, list[UUID]]:
-    def up(agent: UUID) -> list[UUID]:
-        manager = docs[agent]["manager_id"]
-        return [*up(UUID(manager)), agent] if manager else [agent]
-    return {agent: up(agent) for agent in docs}
-
-
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=ops, seed=st.integers(0, 2**16))
@@ -107,31 +96,6 @@ def test_every_read_model_equals_a_fold_of_the_log(
     for applier in appliers:
         applier.close()
 
-    summaries: dict[UUID, agent_summary.AgentSummary] = {}
-    agent_summary.fold(summaries, envelopes)
-    docs: dict[UUID, Document] = {}
-    for e in envelopes:
-        docs[e.agent_id] = profile.evolve(docs.get(e.agent_id), e)
-    ids = list(agents)
     database = pipeline.serving(read_settings)
-
-    def rows(query: str) -> list[Any]:
-        return database.run(lambda cur: cur.execute(query, (ids,)).fetchall())
-
-    cols = ", ".join(agent_summary.COLUMNS)
-    stored = rows(f"SELECT {cols} FROM agent_summary WHERE agent_id = ANY(%s)")
-    assert {r[0]: agent_summary.AgentSummary(*r) for r in stored} == summaries
-    for table in ("agent_profile", "audit_state", "dashboard_agent"):
-        held = rows(f"SELECT agent_id, document FROM {table} WHERE agent_id = ANY(%s)")
-        assert dict(held) == docs, table
-    paths = rows("SELECT agent_id, path FROM hierarchy WHERE agent_id = ANY(%s)")
-    assert dict(paths) == _paths(docs)
-    for table, expected in [
-        ("timeline", Counter(e.agent_id for e in envelopes)),
-        ("audit_log", Counter(e.agent_id for e in envelopes)),
-        ("notifications", Counter(e.agent_id for e in envelopes if type(e.event) in KINDS)),
-    ]:
-        counted = rows(f"SELECT agent_id, count(*) FROM {table} "
-                       "WHERE agent_id = ANY(%s) GROUP BY 1")
-        assert dict(counted) == dict(expected), table
+    assert_equals_fold(database, envelopes, set(agents))
     database.close()

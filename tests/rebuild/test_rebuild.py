@@ -1,0 +1,140 @@
+"""Rebuilds with zero downtime: every projection rebuilt beside the live one under a steady
+write load, with the consumers running, readers never failing, and the result equal to a fold
+of the log; a rebuild killed again and again that resumes; a version bump that rebuilds in the
+background."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from functools import partial
+
+from commands.service import AgentService
+from projections.generations import State
+from projections.timeline import TimelineProjection
+from roster import pipeline
+from roster.settings import Settings, Store, Transport
+from tests.pipeline.conftest import Roster
+from tests.pipeline.workload import wait_for
+from tests.rebuild.helpers import (
+    Readers,
+    assert_whole_log_folded,
+    caught_up,
+    populate,
+    registry,
+    start_consumers,
+    writing,
+)
+
+NAMES = sorted(p.name for p in pipeline.projections())
+
+
+def test_every_projection_rebuilt_under_load_never_fails_a_read_and_equals_the_fold(
+    rebuild_settings: Settings, rebuild_service: AgentService, roster: Roster
+) -> None:
+    settings, service = rebuild_settings, rebuild_service
+    agents = populate(service, 400)
+    start_consumers(settings, roster)
+    assert caught_up(settings, service), "the consumers applied the population"
+    with Readers(settings, agents) as readers, writing(service) as workload:
+        done = roster.run("rebuild", "--all", "--page", "500")
+        assert done.returncode == 0, done.stderr
+        assert workload.commands > 0
+    assert readers.failures == []
+    assert readers.reads > 20
+    assert caught_up(settings, service), "the consumers feed the new generations"
+    live = {g.projection: g.number for g in registry(settings) if g.state is State.LIVE}
+    assert live == dict.fromkeys(NAMES, 2)
+    assert_whole_log_folded(settings, service)
+
+
+def _building(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Each generation under construction: its number and how far it has got."""
+    return {g.projection: (g.number, g.position) for g in registry(settings)
+            if g.state is State.BUILDING}
+
+
+def _live(settings: Settings) -> dict[str, int]:
+    return {g.projection: g.number for g in registry(settings) if g.state is State.LIVE}
+
+
+def _progressed(settings: Settings, before: dict[str, int]) -> bool:
+    return any(position > before.get(name, 0)
+               for name, (_, position) in _building(settings).items())
+
+
+def test_a_rebuild_killed_five_times_resumes_where_it_stood_and_equals_the_fold(
+    rebuild_settings: Settings, rebuild_service: AgentService, roster: Roster
+) -> None:
+    settings, service = rebuild_settings, rebuild_service
+    populate(service, 1500)
+    start_consumers(settings, roster)
+    assert caught_up(settings, service)
+    chance = random.Random(5)
+    seen: dict[str, tuple[int, int]] = {}
+    pending = NAMES
+    for _ in range(5):
+        assert pending, "something is still being built, to be killed again"
+        job = roster.start("rebuild", *pending, "--page", "100")
+        before = {name: position for name, (_, position) in seen.items()}
+        assert wait_for(partial(_progressed, settings, before), every=0.05), \
+            "the job made progress before it was killed"
+        time.sleep(chance.uniform(0, 0.3))
+        job.kill()
+        assert job.wait() != 0, "killed before it finished"
+        now = _building(settings)
+        live = _live(settings)
+        for name, (number, position) in seen.items():
+            if name in now:
+                assert now[name][0] == number, "the same generation, resumed"
+                assert now[name][1] >= position, "never back to an earlier position"
+            else:
+                assert live[name] == number, "finished and switched before the kill"
+        seen, pending = now, sorted(now)
+    done = roster.run("rebuild", *pending)
+    assert done.returncode == 0, done.stderr
+    assert _live(settings) == dict.fromkeys(NAMES, 2), "each killed generation was finished"
+    assert caught_up(settings, service)
+    assert_whole_log_folded(settings, service)
+
+
+class TimelineV2(TimelineProjection):
+    """The timeline as a deployment with a bumped version ships it."""
+
+    version = 2
+
+
+def test_a_version_bump_rebuilds_in_the_background_and_switches_with_no_failed_read(
+    rebuild_settings: Settings, rebuild_service: AgentService
+) -> None:
+    settings = rebuild_settings.model_copy(update={"transport": Transport.LOG})
+    service = rebuild_service
+    agents = populate(service, 300)
+    stop = threading.Event()
+    first = pipeline.in_process_feed(settings, pipeline.projections(), service)
+    assert first.catch_up() > 0
+    with Readers(settings, agents) as readers, writing(service):
+        running = threading.Thread(target=first.run, args=(stop,))
+        running.start()
+        deployed = [p for p in pipeline.projections() if p.name != "timeline"] + [TimelineV2()]
+        upgraded = pipeline.in_process_feed(settings, deployed, service)
+        stop.set()
+        running.join()
+        stop.clear()
+        running = threading.Thread(target=upgraded.run, args=(stop,))
+        running.start()
+        rebuilding = pipeline.upgrade(settings, pipeline.generations(settings), deployed,
+                                      service)
+        assert rebuilding is not None
+        rebuilding.join(timeout=120)
+        assert not rebuilding.is_alive()
+    stop.set()
+    running.join()
+    upgraded.catch_up()
+    assert readers.failures == []
+    timeline = [g for g in registry(settings) if g.projection == "timeline"]
+    assert [(g.number, g.version, g.state) for g in timeline] == [(2, 2, State.LIVE)]
+    if settings.store is Store.POSTGRES:
+        assert caught_up(settings, service)
+    assert_whole_log_folded(settings, service)
