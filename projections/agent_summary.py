@@ -18,7 +18,7 @@ from domain.values import AgentStatus
 from projections import agent_fold
 from projections import events as ev
 from projections.agent_fold import check_next
-from projections.db import Cursor, StoreKind, store_of
+from projections.db import Cursor, StoreKind, store_of, write_rows
 from projections.envelope import Envelope
 from projections.jsonb import dumps
 from projections.licenses import LicenseTable
@@ -193,11 +193,8 @@ _TEXT_INDEXES = {StoreKind.POSTGRES: _TextIndex(EXTENSIONS, _POSTGRES_TEXT),
                  StoreKind.SQLITE: _TextIndex((), _SQLITE_TEXT)}
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM agent_summary WHERE agent_id = ANY(%s)"  # noqa: S608
-_UPSERT = (
-    f"INSERT INTO agent_summary ({', '.join(COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (agent_id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
-)
+_UPSERT = "ON CONFLICT (agent_id) DO UPDATE SET " + ", ".join(
+    f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
 
 
 class AgentSummaryProjection:
@@ -225,7 +222,8 @@ class AgentSummaryProjection:
         steps = agent_fold.fold(rows, envelopes, evolve, lambda row: row.version)
         changed = {step.env.agent_id for step in steps}
         if changed:
-            cur.executemany(_UPSERT, [_params(rows[i]) for i in changed])
+            write_rows(cur, "agent_summary", COLUMNS, [_params(rows[i]) for i in changed],
+                       _UPSERT)
         relicensed = {s.env.agent_id for s in steps if isinstance(s.env.event, ev.LICENSING)}
         self.licenses.replace(cur, {i: rows[i].licenses for i in relicensed})
 

@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from projections import events as ev
 from projections import profile
 from projections.agent_fold import fold
-from projections.db import Cursor
+from projections.db import Cursor, write_rows
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
 from projections.jsonb import dumps
@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_agent ON audit_log (agent_id, occurred_at, position);
 """
+
+
+_COLUMNS = ("position", "agent_id", "agent_version", "occurred_at", "type", "actor", "source",
+            "correlation_id", "reason", "changes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +91,12 @@ class AuditLogProjection:
         if not steps:
             return
         self.state.save(cur, docs, {step.env.agent_id for step in steps})
-        cur.executemany(
-            "INSERT INTO audit_log VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            [(s.env.position, s.env.agent_id, s.env.agent_version, s.env.occurred_at,
-              s.env.type, s.env.actor, s.env.source, s.env.correlation_id,
-              ev.reason_of(s.env.event), Jsonb(changes(s.before, s.after), dumps=dumps))
-             for s in steps],
-        )
+        write_rows(cur, "audit_log", _COLUMNS,
+                   [(s.env.position, s.env.agent_id, s.env.agent_version, s.env.occurred_at,
+                     s.env.type, s.env.actor, s.env.source, s.env.correlation_id,
+                     ev.reason_of(s.env.event), Jsonb(changes(s.before, s.after), dumps=dumps))
+                    for s in steps],
+                   "ON CONFLICT DO NOTHING")
 
 
 def entries(cur: Cursor, agent_id: UUID, actor: str | None,

@@ -7,10 +7,12 @@ for that store) and picks it by `store_of(cur)`; its logic has no branch on the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, Protocol
+
+import psycopg
 
 
 class StoreKind(StrEnum):
@@ -39,6 +41,33 @@ class Cursor(Protocol):
 def store_of(cur: Cursor) -> StoreKind:
     """The kind of database `cur` talks to (a psycopg cursor names none: PostgreSQL)."""
     return StoreKind(getattr(cur, "dialect", StoreKind.POSTGRES))
+
+
+COPY_FROM = 200
+"""From how many rows `write_rows` copies them in (on PostgreSQL) instead of inserting them
+one statement each."""
+
+
+def write_rows(cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               conflict: str = "") -> None:
+    """Insert `rows` into `table`, ending the statement with `conflict` (an `ON CONFLICT`
+    clause). Many rows on PostgreSQL go through COPY into a staging table dropped at commit,
+    then one INSERT ... SELECT; otherwise one INSERT per row."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if len(rows) < COPY_FROM or not isinstance(cur, psycopg.Cursor):
+        marks = ", ".join(["%s"] * len(columns))
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {conflict}", rows)  # noqa: S608
+        return
+    stage = f"staged_{table}"
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {names} FROM {table} WITH NO DATA")
+    with cur.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}")  # noqa: S608
+    cur.execute(f"TRUNCATE {stage}")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from projections.db import Cursor
+from projections.db import Cursor, write_rows
 from projections.jsonb import dumps
 
 Document = dict[str, Any]
@@ -37,10 +37,8 @@ class DocumentTable:
 
     def save(self, cur: Cursor, docs: dict[UUID, Document], ids: set[UUID]) -> None:
         """Write the documents of `ids`."""
-        cur.executemany(
-            f"INSERT INTO {self.table} (agent_id, version, position, document) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (agent_id) DO UPDATE SET "
-            "version = EXCLUDED.version, position = EXCLUDED.position, "
-            "document = EXCLUDED.document",
-            [(i, docs[i]["version"], docs[i]["position"], Jsonb(docs[i], dumps=dumps))
-             for i in ids])
+        write_rows(cur, self.table, ("agent_id", "version", "position", "document"),
+                   [(i, docs[i]["version"], docs[i]["position"], Jsonb(docs[i], dumps=dumps))
+                    for i in ids],
+                   "ON CONFLICT (agent_id) DO UPDATE SET version = EXCLUDED.version, "
+                   "position = EXCLUDED.position, document = EXCLUDED.document")

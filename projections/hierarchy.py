@@ -8,6 +8,7 @@ different agents were applied in. Every row whose chain changed is marked for Re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from uuid import UUID
 from projections import cache_marks
 from projections import events as ev
 from projections.agent_fold import check_next
-from projections.db import Cursor, StoreKind, store_of
+from projections.db import Cursor, StoreKind, store_of, write_rows
 from projections.envelope import Envelope
 
 
@@ -28,7 +29,6 @@ class _Dialect:
     ddl: str
     within: str
     """Condition: the row is agent `%(x)s` or below it."""
-    onboard: str
     relink: str
     managers: str
     """Join of `hierarchy h` to the managers `m` on its path, and their order."""
@@ -58,13 +58,6 @@ CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy USING gin (path)
 ALTER INDEX hierarchy_path SET (fastupdate = off);
 """,
     within="path @> ARRAY[%(x)s]::uuid[]",
-    onboard="""
-INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, version)
-SELECT %(x)s, %(m)s, path || %(x)s, cardinality(path), %(code)s, %(name)s, 'PENDING_APPROVAL',
-    %(v)s
-FROM (SELECT COALESCE((SELECT path FROM hierarchy WHERE agent_id = %(m)s), '{}'::uuid[]) AS path) m
-RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)
-""",
     relink="""
 WITH RECURSIVE up(agent_id, manager_id, trail) AS (
     SELECT agent_id, manager_id, ARRAY[agent_id] FROM hierarchy WHERE agent_id = %(x)s
@@ -98,13 +91,6 @@ CREATE INDEX IF NOT EXISTS hierarchy_path ON hierarchy (path);
            "(SELECT substr(path, 1, length(path) - 1) || ',' FROM hierarchy WHERE agent_id = %(x)s)"
            " AND (SELECT substr(path, 1, length(path) - 1) || '-' FROM hierarchy "
            "WHERE agent_id = %(x)s))",
-    onboard="""
-INSERT INTO hierarchy (agent_id, manager_id, path, depth, agent_code, name, status, version)
-SELECT %(x)s, %(m)s, json_insert(path, '$[#]', %(x)s), json_array_length(path), %(code)s,
-    %(name)s, 'PENDING_APPROVAL', %(v)s
-FROM (SELECT COALESCE((SELECT path FROM hierarchy WHERE agent_id = %(m)s), '[]') AS path) m
-RETURNING EXISTS (SELECT 1 FROM hierarchy WHERE manager_id = %(x)s)
-""",
     relink="""
 WITH RECURSIVE up(agent_id, manager_id, trail) AS (
     SELECT agent_id, manager_id, json_array(agent_id) FROM hierarchy WHERE agent_id = %(x)s
@@ -154,6 +140,86 @@ class Node:
 _NODE = "agent_id, manager_id, agent_code, name, status, depth, path"
 
 
+def _moves(e: ev.AgentEvent) -> bool:
+    """Whether `e` changes who the agent reports to (its subtree's paths follow)."""
+    return isinstance(e, ev.ManagerChanged) or (e.status_after is not None and e.clears_manager)
+
+
+def _renames(e: ev.AgentEvent) -> bool:
+    """Whether `e` changes the agent's name (which the chains below it show)."""
+    return isinstance(e, ev.ProfileUpdated) and bool({"first_name", "last_name"}
+                                                      & e.changes.keys())
+
+
+@dataclass(slots=True)
+class _Row:
+    """One agent's row while a batch is folded into it."""
+
+    manager_id: UUID | None
+    path: list[UUID]
+    agent_code: str
+    name: str
+    status: str
+    version: int
+
+
+class _Rows:
+    """The rows a batch touches, held in memory: new ones inserted and changed ones updated
+    once, when the batch ends or before a change that the database makes itself."""
+
+    def __init__(self, cur: Cursor, ids: set[UUID]) -> None:
+        self._cur = cur
+        self._ids = set(ids)
+        self._rows: dict[UUID, _Row] = {}
+        self._new: dict[UUID, _Row] = {}
+        self.changed: set[UUID] = set()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the rows again (after the database moved paths)."""
+        self._cur.execute("SELECT agent_id, manager_id, path, agent_code, name, status, version "
+                          "FROM hierarchy WHERE agent_id = ANY(%s)", (list(self._ids),))
+        self._rows = {r[0]: _Row(*r[1:]) for r in self._cur.fetchall()}
+
+    def get(self, agent_id: UUID) -> _Row | None:
+        """The agent's row, if it is in."""
+        return self._rows.get(agent_id)
+
+    def path(self, agent_id: UUID | None) -> list[UUID] | None:
+        """The path of `agent_id` (None when it is not in yet)."""
+        row = self._rows.get(agent_id) if agent_id is not None else None
+        return None if row is None else row.path
+
+    def add(self, env: Envelope, e: ev.Onboarded, path: list[UUID]) -> None:
+        """A new agent's row; its chain is marked for Redis."""
+        row = _Row(e.manager_id, path, e.agent_code, e.name, "PENDING_APPROVAL",
+                   env.agent_version)
+        self._rows[env.agent_id] = self._new[env.agent_id] = row
+        self._ids.add(env.agent_id)
+
+    def write(self) -> None:
+        """Insert the new rows and update the changed ones."""
+        cur = self._cur
+        if self._new:
+            json_paths = store_of(cur) is StoreKind.SQLITE
+            write_rows(cur, "hierarchy", ("agent_id", "manager_id", "path", "depth", "agent_code",
+                                          "name", "status", "version"),
+                       [(x, r.manager_id, _json(r.path) if json_paths else r.path,
+                         len(r.path) - 1, r.agent_code, r.name, r.status, r.version)
+                        for x, r in self._new.items()])
+            cache_marks.mark(cur, [cache_marks.chain_key(x) for x in self._new])
+        updated = [(self._rows[x].status, self._rows[x].version, x)
+                   for x in self.changed - self._new.keys()]
+        if updated:
+            cur.executemany("UPDATE hierarchy SET status = %s, version = %s WHERE agent_id = %s",
+                            updated)
+        self._new, self.changed = {}, set()
+
+
+def _json(path: list[UUID]) -> str:
+    return json.dumps([str(x) for x in path], separators=(",", ":"))
+
+
 class HierarchyProjection:
     """The hierarchy (`hierarchy`: materialised paths, GIN-indexed on PostgreSQL)."""
 
@@ -166,27 +232,57 @@ class HierarchyProjection:
         cache_marks.create(cur)
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
-        """Apply each event in turn; re-derive paths wherever a link changed."""
-        ids = list({e.agent_id for e in envelopes})
-        cur.execute("SELECT agent_id, version, name FROM hierarchy WHERE agent_id = ANY(%s)",
-                    (ids,))
-        known: dict[UUID, tuple[int, str]] = {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+        """Fold the batch into the rows it touches in memory and write each row once; an
+        event that moves a subtree or renames a manager is written through at once, with the
+        paths below re-derived in the database."""
+        onboarded = [e.agent_id for e in envelopes if isinstance(e.event, ev.Onboarded)]
+        waiting = self._reports_waiting(cur, onboarded)
+        rows = _Rows(cur, {e.agent_id for e in envelopes} | {
+            e.event.manager_id for e in envelopes
+            if isinstance(e.event, ev.Onboarded) and e.event.manager_id is not None})
         for env in envelopes:
-            held = known.get(env.agent_id)
-            if held is not None and env.agent_version <= held[0]:
+            held = rows.get(env.agent_id)
+            if held is not None and env.agent_version <= held.version:
                 continue
-            check_next(None if held is None else held[0], env)
-            known[env.agent_id] = (env.agent_version,
-                                   self._apply(cur, env, held[1] if held else ""))
+            check_next(None if held is None else held.version, env)
+            e = env.event
+            if isinstance(e, ev.Onboarded):
+                above = rows.path(e.manager_id)
+                if e.manager_id is not None and above is None:
+                    waiting.add(e.manager_id)
+                rows.add(env, e, [*(above or []), env.agent_id])
+                if env.agent_id in waiting:
+                    rows.write()
+                    self._relink(cur, env.agent_id, always=True)
+                    rows.reload()
+            elif _moves(e) or (held is not None and _renames(e)):
+                rows.write()
+                assert held is not None
+                self._apply(cur, env, held.name)
+                rows.reload()
+            else:
+                assert held is not None
+                held.version = env.agent_version
+                if e.status_after is not None:
+                    held.status = e.status_after.value
+                rows.changed.add(env.agent_id)
+        rows.write()
+
+    @staticmethod
+    def _reports_waiting(cur: Cursor, onboarded: list[UUID]) -> set[UUID]:
+        """Those of `onboarded` that reports already name as manager: their partitions ran
+        ahead, so their paths are re-derived once the manager is in."""
+        if not onboarded:
+            return set()
+        cur.execute("SELECT DISTINCT manager_id FROM hierarchy WHERE manager_id = ANY(%s)",
+                    (onboarded,))
+        return {row[0] for row in cur.fetchall()}
 
     def _apply(self, cur: Cursor, env: Envelope, name: str) -> str:
-        """Apply `env` to the agent called `name`; its name afterwards."""
+        """Apply a move or a rename of `env`'s agent, called `name`, in the database."""
         e, x = env.event, env.agent_id
         sets: dict[str, Any] = {}
         relink = False
-        if isinstance(e, ev.Onboarded):
-            self._onboarded(cur, env, e)
-            return e.name
         if e.status_after is not None:
             sets["status"] = e.status_after.value
             if e.clears_manager:
@@ -209,20 +305,6 @@ class HierarchyProjection:
                         {"x": x})
             cache_marks.mark(cur, [cache_marks.chain_key(r[0]) for r in cur.fetchall()])
         return str(sets.get("name", name))
-
-    def _onboarded(self, cur: Cursor, env: Envelope, e: ev.Onboarded) -> None:
-        """Insert the agent below its manager's path; re-derive its subtree only when reports
-        of it were applied first (their partitions ran ahead)."""
-        x = env.agent_id
-        cur.execute(
-            _dialect(cur).onboard,
-            {"x": x, "m": e.manager_id, "code": e.agent_code, "name": e.name,
-             "v": env.agent_version})
-        row = cur.fetchone()
-        if row and row[0]:
-            self._relink(cur, x, always=True)
-        else:
-            cache_marks.mark(cur, [cache_marks.chain_key(x)])
 
     @staticmethod
     def _relink(cur: Cursor, x: UUID, always: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from projections.db import Cursor
+from projections.db import Cursor, write_rows
 
 
 class LicenseTable:
@@ -29,8 +29,8 @@ class LicenseTable:
             return
         cur.execute(f"DELETE FROM {self.table} WHERE agent_id = ANY(%s)",  # noqa: S608
                     (list(licenses),))
-        cur.executemany(
-            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
-            [(number, agent_id, lic["license_type"], lic["expires_on"], lic.get("revoked_on"))
-             for agent_id, held in licenses.items() for number, lic in held.items()],
-        )
+        write_rows(cur, self.table,
+                   ("number", "agent_id", "license_type", "expires_on", "revoked_on"),
+                   [(number, agent_id, lic["license_type"], lic["expires_on"],
+                     lic.get("revoked_on"))
+                    for agent_id, held in licenses.items() for number, lic in held.items()])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from projections import events as ev
-from projections.db import Cursor
+from projections.db import Cursor, write_rows
 from projections.envelope import Envelope
 from projections.event_lines import line
 from projections.window import Window
@@ -74,11 +74,10 @@ class NotificationsProjection:
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Insert a notice for each noteworthy event; a redelivered one changes nothing."""
-        cur.executemany(
-            "INSERT INTO notifications VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(e.position, e.agent_id, KINDS[type(e.event)], e.type, e.occurred_at, e.actor,
-              line(e)) for e in envelopes if type(e.event) in KINDS],
-        )
+        write_rows(cur, "notifications", tuple(f.name for f in fields(Notice)),
+                   [(e.position, e.agent_id, KINDS[type(e.event)], e.type, e.occurred_at,
+                     e.actor, line(e)) for e in envelopes if type(e.event) in KINDS],
+                   "ON CONFLICT DO NOTHING")
 
 
 def notices(cur: Cursor, agent_id: UUID | None, kind: NoticeType | None,

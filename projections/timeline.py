@@ -10,7 +10,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from projections.db import Cursor
+from projections.db import Cursor, write_rows
 from projections.envelope import Envelope
 from projections.event_lines import line
 from projections.jsonb import dumps
@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS timeline (
 );
 CREATE INDEX IF NOT EXISTS timeline_agent_time ON timeline (agent_id, occurred_at, agent_version);
 """
+
+
+_COLUMNS = ("agent_id", "agent_version", "position", "occurred_at", "type", "actor", "source",
+            "summary", "details")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +63,10 @@ class TimelineProjection:
 
     def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
         """Insert one entry per event; a redelivered event changes nothing."""
-        cur.executemany(
-            "INSERT INTO timeline VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            [(e.agent_id, e.agent_version, e.position, e.occurred_at, e.type, e.actor, e.source,
-              line(e), Jsonb(e.payload, dumps=dumps)) for e in envelopes],
-        )
+        write_rows(cur, "timeline", _COLUMNS,
+                   [(e.agent_id, e.agent_version, e.position, e.occurred_at, e.type, e.actor,
+                     e.source, line(e), Jsonb(e.payload, dumps=dumps)) for e in envelopes],
+                   "ON CONFLICT DO NOTHING")
 
 
 def entries(cur: Cursor, agent_id: UUID, types: Sequence[str] | None,

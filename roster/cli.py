@@ -170,6 +170,9 @@ def rebuild(
     page: Annotated[int, typer.Option(min=1, help="Log events per bulk transaction.")] = PAGE,
     metrics_port: Annotated[int | None, typer.Option(
         help="Serve /metrics and /health on this port while it runs.")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Processes sharing the projections out (each reads the log).")] = 2,
+    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
     """Rebuild read models from the event store's log beside the live ones, with zero
     downtime: each new generation switches live in one step once caught up. Killed, it
@@ -190,13 +193,20 @@ def rebuild(
     chosen = _chosen(None if every else projection)
     if metrics_port is not None:
         health.serve(settings.health_host, metrics_port, lambda: (True, {"job": "rebuild"}))
-    try:
-        with rebuilds.ProgressBars([p.name for p in chosen]) as bars:
+    groups = rebuilds.shares([p.name for p in chosen], workers)
+    with rebuilds.ProgressBars([p.name for p in chosen], shown=not quiet) as bars:
+        if len(groups) > 1:
+            flags = ["--page", str(page), *(["--keep"] if keep else [])]
+            code = rebuilds.run_workers(groups, flags,
+                                        lambda: store.registry.run(generations.listed), bars)
+            raise typer.Exit(code)
+        try:
             job = pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update)
             made = job.run(chosen)
-    except RebuildUnderWay as elsewhere:
-        typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)", err=True)
-        raise typer.Exit(1) from None
+        except RebuildUnderWay as elsewhere:
+            typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)",
+                       err=True)
+            raise typer.Exit(1) from None
     for generation in made:
         typer.echo(f"{generation.projection}: generation {generation.number} is live")
 

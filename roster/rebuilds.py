@@ -1,8 +1,14 @@
-"""What `roster rebuild` shows: a progress bar per projection, and the generations' status."""
+"""What `roster rebuild` shows and how it shares out the work: a progress bar per projection,
+the generations' status, and worker processes that each rebuild a share of the projections."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from rich.progress import (
@@ -15,14 +21,22 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from consumers import metrics
 from consumers.rebuild import Report
 from projections.generations import Generation, State
+
+COST = {"audit_log": 46, "dashboard": 26, "agent_profile": 24, "agent_summary": 21,
+        "timeline": 17, "hierarchy": 9, "notifications": 9}
+"""Microseconds of one core each projection spends per log event in a rebuild (measured by
+`bench/rebuild.py`), to give worker processes equal shares; every worker also reads and
+decodes the whole log."""
 
 
 class ProgressBars:
     """One bar per projection: log positions applied of the head, events/s, time left."""
 
-    def __init__(self, projections: Sequence[str]) -> None:
+    def __init__(self, projections: Sequence[str], shown: bool = True) -> None:
+        self._shown = shown
         self._progress = Progress(
             TextColumn("{task.description:<14} g{task.fields[generation]:<3} "
                        "{task.fields[phase]:<11}"),
@@ -36,12 +50,14 @@ class ProgressBars:
             for name in projections}
 
     def __enter__(self) -> ProgressBars:
-        self._progress.start()
+        if self._shown:
+            self._progress.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        self._progress.stop()
+        if self._shown:
+            self._progress.stop()
 
     def update(self, report: Report) -> None:
         """Show the latest report of one projection."""
@@ -64,3 +80,63 @@ def status_lines(found: Sequence[Generation]) -> list[str]:
     if len(lines) == 1:
         lines.append("(no generations yet: start `roster consume` or `roster dev`)")
     return lines
+
+
+def shares(projections: Sequence[str], workers: int) -> list[list[str]]:
+    """`projections` split into at most `workers` groups of about equal cost, heaviest
+    first."""
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(projections)))]
+    loads = [0] * len(groups)
+    for name in sorted(projections, key=lambda n: -COST.get(n, 20)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(name)
+        loads[lightest] += COST.get(name, 20)
+    return [g for g in groups if g]
+
+
+def _die_with_parent() -> None:
+    """In a worker, before it runs: be killed when the parent dies (Linux), so a killed
+    `roster rebuild` leaves no worker behind."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def run_workers(groups: list[list[str]], flags: list[str],
+                registry: Callable[[], list[Generation]], bars: ProgressBars) -> int:
+    """Run one `roster rebuild` per group side by side, showing their progress from the
+    registry; the worst exit code."""
+    started = time.time()
+    command = [sys.executable, "-m", "roster", "rebuild", *flags, "--workers", "1", "--quiet"]
+    workers = [subprocess.Popen([*command, *group],  # noqa: S603 - names from the catalog
+                                preexec_fn=_die_with_parent) for group in groups]
+    names = [name for group in groups for name in group]
+    applied = dict.fromkeys(names, 0)
+    while True:
+        finished = all(w.poll() is not None for w in workers)
+        for report in progress_of(registry(), names, started):
+            bars.update(report)
+            metrics.REBUILD_EVENTS.labels(report.projection).inc(
+                max(0, report.position - applied[report.projection]))
+            applied[report.projection] = max(applied[report.projection], report.position)
+            metrics.REBUILD_PROGRESS.labels(report.projection).set(
+                min(1.0, report.position / report.head) if report.head else 0.0)
+        if finished:
+            return max(w.returncode for w in workers)
+        time.sleep(0.25)
+
+
+def progress_of(found: list[Generation], names: Sequence[str], since: float) -> list[Report]:
+    """A report per projection from the registry: its generation being built, or the one
+    that went live since `since` (epoch seconds)."""
+    reports = []
+    for name in names:
+        mine = [g for g in found if g.projection == name]
+        building = next((g for g in mine if g.state is State.BUILDING), None)
+        live = next((g for g in mine if g.state is State.LIVE), None)
+        if building is not None:
+            reports.append(Report(name, building.number, "building", building.position,
+                                  building.target, building.rate))
+        elif live is not None and live.switched_at and live.switched_at.timestamp() >= since:
+            metrics.PROJECTION_GENERATION.labels(name).set(live.number)
+            reports.append(Report(name, live.number, "live", live.position, live.target,
+                                  live.rate))
+    return reports

@@ -38,7 +38,7 @@ def test_every_projection_rebuilt_under_load_never_fails_a_read_and_equals_the_f
     start_consumers(settings, roster)
     assert caught_up(settings, service), "the consumers applied the population"
     with Readers(settings, agents) as readers, writing(service) as workload:
-        done = roster.run("rebuild", "--all", "--page", "500")
+        done = roster.run("rebuild", "--all", "--page", "2000")
         assert done.returncode == 0, done.stderr
         assert workload.commands > 0
     assert readers.failures == []
