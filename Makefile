@@ -1,4 +1,4 @@
-.PHONY: run test unit property integration api readapi e2e pipeline lint services-up services-down bench
+.PHONY: run test unit property integration api readapi e2e pipeline rebuild lint services-up services-down bench
 
 run:            ## start all of roster on the embedded default (SQLite): roster dev
 	scripts/run.sh
@@ -27,6 +27,9 @@ e2e:            ## the README quickstart against roster dev (no servers)
 pipeline:       ## relay, Kafka and consumers, crash tests included (real PostgreSQL and Kafka)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/pipeline
 
+rebuild:        ## rebuild jobs under load, killed and resumed, version bumps (PostgreSQL + Kafka, SQLite)
+	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/rebuild
+
 lint:
 	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/mypy && .venv/bin/lint-imports
 
@@ -36,6 +39,7 @@ services-up:
 services-down:
 	scripts/services.sh down
 
-bench:          ## write throughput, pipeline and read latency benchmarks (print tables)
+bench:          ## write throughput, pipeline, read latency and rebuild benchmarks (print tables)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m bench.write_throughput \
-	  && .venv/bin/python -m bench.pipeline && .venv/bin/python -m bench.read_latency
+	  && .venv/bin/python -m bench.pipeline && .venv/bin/python -m bench.read_latency \
+	  && .venv/bin/python -m bench.rebuild

@@ -116,10 +116,10 @@ class Rebuild:
         builds = [self.start(p) for p in projections]
         self._load(builds, "loading")
         for build in builds:
-            self._say(build, "indexing", self._log.head())
+            self._say(build, "indexes", self._log.head())
             made = build.applier.database.run(generations.restore_indexes, DDL_LOCK)
             log.info("%s: %d indexes made", build.name, made)
-        self._load(builds, "catching up")
+        self._load(builds, "catch-up")
         return [self._switch(build) for build in builds]
 
     def start(self, projection: Projection) -> Build:

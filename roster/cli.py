@@ -14,13 +14,14 @@ from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from consumers import dead_letters
 from consumers import rebuild as rebuild_job
-from consumers.generations import NoLiveGeneration
+from consumers.generations import Generations, NoLiveGeneration
 from consumers.log import EventLog
 from consumers.rebuild import PAGE, RebuildUnderWay
 from consumers.redrive import retry_parked
 from projections import generations
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
+from projections.generations import State
 from projections.projection import Projection
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
@@ -178,6 +179,8 @@ def rebuild(
     downtime: each new generation switches live in one step once caught up. Killed, it
     resumes from where it stood when started again."""
     settings = _settings()
+    if quiet:
+        logs.configure("WARNING")
     store = pipeline.generations(settings)
     if status:
         for line in rebuilds.status_lines(store.registry.run(generations.listed)):
@@ -193,22 +196,31 @@ def rebuild(
     chosen = _chosen(None if every else projection)
     if metrics_port is not None:
         health.serve(settings.health_host, metrics_port, lambda: (True, {"job": "rebuild"}))
-    groups = rebuilds.shares([p.name for p in chosen], workers)
-    with rebuilds.ProgressBars([p.name for p in chosen], shown=not quiet) as bars:
+    names = [p.name for p in chosen]
+    with rebuilds.ProgressBars(names, shown=not quiet) as bars:
+        groups = rebuilds.shares(names, workers)
         if len(groups) > 1:
             flags = ["--page", str(page), *(["--keep"] if keep else [])]
             code = rebuilds.run_workers(groups, flags,
                                         lambda: store.registry.run(generations.listed), bars)
-            raise typer.Exit(code)
-        try:
-            job = pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update)
-            made = job.run(chosen)
-        except RebuildUnderWay as elsewhere:
-            typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)",
-                       err=True)
-            raise typer.Exit(1) from None
-    for generation in made:
-        typer.echo(f"{generation.projection}: generation {generation.number} is live")
+        else:
+            code = _rebuild_here(settings, store, chosen, page, keep, bars)
+    if not quiet and code == 0:
+        for generation in store.registry.run(generations.listed):
+            if generation.projection in names and generation.state is State.LIVE:
+                typer.echo(f"{generation.projection}: generation {generation.number} is live")
+    raise typer.Exit(code)
+
+
+def _rebuild_here(settings: Settings, store: Generations, chosen: list[Projection], page: int,
+                  keep: bool, bars: rebuilds.ProgressBars) -> int:
+    """Rebuild `chosen` in this process; the exit code."""
+    try:
+        pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update).run(chosen)
+    except RebuildUnderWay as elsewhere:
+        typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)", err=True)
+        return 1
+    return 0
 
 
 def _chosen(names: list[str] | None) -> list[Projection]:

@@ -17,7 +17,6 @@ from rich.progress import (
     Progress,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
@@ -38,11 +37,10 @@ class ProgressBars:
     def __init__(self, projections: Sequence[str], shown: bool = True) -> None:
         self._shown = shown
         self._progress = Progress(
-            TextColumn("{task.description:<14} g{task.fields[generation]:<3} "
-                       "{task.fields[phase]:<11}"),
-            BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>8,.0f} ev/s"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("{task.description:<13} g{task.fields[generation]:<2} "
+                       "{task.fields[phase]:<8}"),
+            BarColumn(bar_width=12), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>7,.0f} ev/s ETA"), TimeRemainingColumn(),
         )
         self._tasks: dict[str, TaskID] = {
             name: self._progress.add_task(name, total=None, generation="?", phase="starting",

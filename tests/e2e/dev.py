@@ -19,6 +19,7 @@ class Dev:
     """`roster dev` in a child process, its standard output collected line by line."""
 
     def __init__(self, data_dir: Path, *args: str, **env: str) -> None:
+        self.data_dir = data_dir
         environment = {**os.environ, "ROSTER_DATA_DIR": str(data_dir), **env}
         self.process = subprocess.Popen([str(ROSTER), "dev", "--reset", *args], cwd=ROOT,
                                         env=environment, stdout=subprocess.PIPE,

@@ -11,10 +11,13 @@ from pydantic import BaseModel
 
 from commands import models as cmd
 from commands.service import AgentService
+from projections.catalog import PROJECTIONS
 from readapi import schemas
+from roster.settings import Settings
 from tests.builders import license_body
 from tests.readapi.agents import APPROVER, CLERK, move, onboard
-from tests.readapi.conftest import Models
+from tests.readapi.conftest import Models, bearer
+from webkit.auth import Role
 from webkit.openapi import PROBLEM_MEDIA_TYPE, Live, ProblemDetails
 
 
@@ -28,7 +31,7 @@ def _valid(model: type[BaseModel], client: TestClient, path: str,
 
 def test_every_answer_validates_against_its_declared_model(
     write: AgentService, models: Models, client: TestClient, viewer: dict[str, str],
-    auditor: dict[str, str],
+    auditor: dict[str, str], read_settings: Settings,
 ) -> None:
     boss = onboard(write, first_name="Meera", last_name="Kulkarni")
     agent = onboard(write, boss, first_name="Ravi", last_name="Shankar",
@@ -52,6 +55,11 @@ def test_every_answer_validates_against_its_declared_model(
     dashboard = _valid(schemas.Dashboard, client, "/v1/dashboard", viewer)
     assert dashboard.as_of == date.today()
     _valid(schemas.Lookup, client, "/v1/lookups/regions", viewer)
+    ops = _valid(schemas.ProjectionsOps, client, "/v1/ops/projections",
+                 bearer(read_settings, Role.OPERATOR))
+    assert {p.projection for p in ops.projections} == set(PROJECTIONS)
+    assert all(p.live is not None and p.lag_positions == 0 for p in ops.projections)
+    assert client.get("/v1/ops/projections", headers=viewer).status_code == 403
     _valid(Live, client, "/health/live", {})
     _valid(schemas.Ready, client, "/health/ready", {})
 

@@ -7,6 +7,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from fastapi.testclient import TestClient
@@ -106,6 +107,16 @@ def writing(service: AgentService, per_second: float = 40) -> Iterator[Workload]
     finally:
         stop.set()
         thread.join()
+
+
+def operations_page(settings: Settings) -> dict[str, Any]:
+    """`GET /v1/ops/projections` as an operator sees it."""
+    token = issue_token(settings.jwt_secret.get_secret_value(), "olga", Role.OPERATOR, 600)
+    with TestClient(read_api(settings)) as client:
+        answer = client.get("/v1/ops/projections", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    page: dict[str, Any] = answer.json()
+    return page
 
 
 class Readers:

@@ -10,17 +10,20 @@ import threading
 import time
 from functools import partial
 
+import httpx
+
 from commands.service import AgentService
 from projections.generations import State
 from projections.timeline import TimelineProjection
 from roster import pipeline
 from roster.settings import Settings, Store, Transport
-from tests.pipeline.conftest import Roster
+from tests.pipeline.conftest import Roster, free_port
 from tests.pipeline.workload import wait_for
 from tests.rebuild.helpers import (
     Readers,
     assert_whole_log_folded,
     caught_up,
+    operations_page,
     populate,
     registry,
     start_consumers,
@@ -74,12 +77,15 @@ def test_a_rebuild_killed_five_times_resumes_where_it_stood_and_equals_the_fold(
     chance = random.Random(5)
     seen: dict[str, tuple[int, int]] = {}
     pending = NAMES
-    for _ in range(5):
+    for kill in range(5):
         assert pending, "something is still being built, to be killed again"
-        job = roster.start("rebuild", *pending, "--page", "100")
+        port = free_port()
+        job = roster.start("rebuild", *pending, "--page", "100", "--metrics-port", str(port))
         before = {name: position for name, (_, position) in seen.items()}
         assert wait_for(partial(_progressed, settings, before), every=0.05), \
             "the job made progress before it was killed"
+        if kill == 0:
+            _shows_the_rebuild(settings, port)
         time.sleep(chance.uniform(0, 0.3))
         job.kill()
         assert job.wait() != 0, "killed before it finished"
@@ -97,6 +103,26 @@ def test_a_rebuild_killed_five_times_resumes_where_it_stood_and_equals_the_fold(
     assert _live(settings) == dict.fromkeys(NAMES, 2), "each killed generation was finished"
     assert caught_up(settings, service)
     assert_whole_log_folded(settings, service)
+
+
+def _shows_the_rebuild(settings: Settings, port: int) -> None:
+    """The operations page and the job's metrics show the rebuild under way."""
+    page = operations_page(settings)
+    building = [p for p in page["projections"] if p["rebuild"] is not None]
+    assert building, page
+    assert all(p["live"]["generation"] == 1 for p in building)
+    assert any(p["rebuild"]["position"] > 0 and 0 < p["rebuild"]["progress"] < 1
+               for p in building)
+    assert wait_for(lambda: "roster_rebuild_events_total{" in _metrics(port), every=0.1)
+    text = _metrics(port)
+    assert "roster_rebuild_progress_ratio{" in text
+
+
+def _metrics(port: int) -> str:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return ""
 
 
 class TimelineV2(TimelineProjection):
