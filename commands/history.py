@@ -13,13 +13,14 @@ from domain.values import PERSONAL_FIELDS, mask
 _IDENTITY = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
 
 
-def _masked(payload: Mapping[str, Any]) -> dict[str, Any]:
+def masked(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """`payload` with every personal value masked, at any depth."""
     out: dict[str, Any] = {}
     for name, value in payload.items():
         if name in PERSONAL_FIELDS and isinstance(value, str):
             out[name] = mask(name, value)
         elif isinstance(value, Mapping):
-            out[name] = _masked(value)
+            out[name] = masked(value)
         else:
             out[name] = value
     return out
@@ -32,5 +33,5 @@ def describe(event: DomainEventProtocol[UUID], *, reveal: bool) -> dict[str, Any
         "type": type(event).__name__,
         "version": event.originator_version,
         "occurred_at": vars(event)["timestamp"],
-        "payload": payload if reveal else _masked(payload),
+        "payload": payload if reveal else masked(payload),
     }

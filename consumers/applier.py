@@ -158,8 +158,10 @@ class Applier:
 
 
 def _advanced(marks: dict[int, Mark], deliveries: Sequence[Delivery]) -> dict[int, Mark]:
+    """`marks` moved to the last of `deliveries` of each partition (a partition's deliveries
+    come in offset order, their positions growing)."""
     moved = dict(marks)
-    for d in deliveries:
+    for d in {d.partition: d for d in deliveries}.values():
         current = moved.get(d.partition, NOTHING)
         if d.offset > current.offset:
             moved[d.partition] = Mark(d.offset, max(current.position, d.position))

@@ -60,6 +60,10 @@ def create(cur: Cursor) -> None:
 
 def blocked_agents(cur: Cursor, projection: str, agent_ids: Iterable[UUID]) -> set[UUID]:
     """Those of `agent_ids` with a parked event in `projection`: their later events must wait."""
+    cur.execute("SELECT EXISTS (SELECT 1 FROM dead_letters WHERE projection = %s)",
+                (projection,))
+    if not cur.fetchone()[0]:
+        return set()
     cur.execute(
         "SELECT DISTINCT agent_id FROM dead_letters WHERE projection = %s AND agent_id = ANY(%s)",
         (projection, list(set(agent_ids))),

@@ -8,13 +8,16 @@ Personal values are masked here, before anything is published or projected.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
-from commands.history import describe
+from commands.history import describe, masked
 from commands.service import AgentService
 from domain.agent import Agent
 from domain.values import Provenance
@@ -53,8 +56,39 @@ def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
     )
 
 
+class NotPlain(ValueError):
+    """A stored value of a type the quick decoding does not know."""
+
+
+_PLAIN = frozenset({"date_iso", "datetime_iso", "license", "provenance"})
+"""Stored types whose data is already the JSON form an envelope carries."""
+
+
+def _as_published(value: Any) -> Any:
+    """A value of a stored event's JSON as an envelope carries it: the transcoder's typed
+    values (`{"_type_": ..., "_data_": ...}`) replaced by their JSON form."""
+    if isinstance(value, dict):
+        kind = value.get("_type_")
+        if kind is None:
+            return {k: _as_published(v) for k, v in value.items()}
+        if kind in _PLAIN:
+            return _as_published(value["_data_"])
+        if kind == "uuid_hex":
+            return str(UUID(value["_data_"]))
+        raise NotPlain(kind)
+    if isinstance(value, list):
+        return [_as_published(v) for v in value]
+    return value
+
+
 class EventLog:
-    """The notification log of one event store, read forwards in pages."""
+    """The notification log of one event store, read forwards in pages.
+
+    An agent event is decoded straight from its stored JSON into the envelope (decrypted by
+    the store's own cipher): the same envelope `envelope_of` makes from the domain event,
+    without building the event first. A stored value of a type that path does not know
+    falls back to the domain event.
+    """
 
     def __init__(self, service: AgentService) -> None:
         self._service = service
@@ -68,10 +102,49 @@ class EventLog:
         notifications = self._service.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
-        envelopes = [
-            envelope_of(self._service.mapper.to_domain_event(n), n.id)
-            for n in notifications
-            if n.topic.startswith(AGENT_TOPIC_PREFIX)
-        ]
+        envelopes = [self._envelope(n) for n in notifications
+                     if n.topic.startswith(AGENT_TOPIC_PREFIX)]
         last = notifications[-1].id if notifications else after
         return Page(envelopes, last)
+
+    def stored(self, notification: Notification) -> dict[str, Any]:
+        """The stored JSON of a notification's event, decrypted and decompressed by the
+        store's own cipher and compressor."""
+        mapper = self._service.mapper
+        state = notification.state
+        if mapper.cipher is not None:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor is not None:
+            state = mapper.compressor.decompress(state)
+        found: dict[str, Any] = orjson.loads(state)
+        return found
+
+    def _envelope(self, notification: Notification) -> Envelope:
+        try:
+            return published(notification, self.stored(notification))
+        except (NotPlain, KeyError, TypeError):
+            event = self._service.mapper.to_domain_event(notification)
+            return envelope_of(event, notification.id)
+
+
+def published(notification: Notification, stored: dict[str, Any]) -> Envelope:
+    """The envelope of an agent event from its stored JSON; `NotPlain` (or `KeyError`) when
+    the JSON holds what only the domain event can read."""
+    occurred_at = datetime.fromisoformat(stored.pop("timestamp")["_data_"])
+    provenance = stored.pop("provenance")["_data_"]
+    stored.pop("originator_topic", None)
+    found = notification.originator_id
+    agent_id = found if isinstance(found, UUID) else UUID(found)
+    version = notification.originator_version
+    return Envelope(
+        event_id=uuid5(NAMESPACE_OID, f"{agent_id}/{version}"),
+        type=notification.topic[len(AGENT_TOPIC_PREFIX):],
+        agent_id=agent_id,
+        agent_version=version,
+        position=notification.id,
+        occurred_at=occurred_at,
+        actor=provenance["actor"],
+        correlation_id=provenance["correlation_id"],
+        source=provenance["source"],
+        payload=masked(_as_published(stored)),
+    )

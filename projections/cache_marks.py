@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from projections.db import Cursor, StoreKind, store_of
+from projections.db import Cursor, StoreKind, store_of, write_rows
 
 PROFILE = "profile"
 CHAIN = "chain"
@@ -47,8 +47,8 @@ def mark(cur: Cursor, keys: Iterable[str]) -> None:
     """Mark `keys` as changed, inside the caller's transaction, where a Redis copy exists."""
     if store_of(cur) not in COPIED_TO_REDIS:
         return
-    cur.executemany("INSERT INTO cache_marks (key) VALUES (%s) ON CONFLICT DO NOTHING",
-                    [(k,) for k in sorted(set(keys))])
+    write_rows(cur, "cache_marks", ("key",), [(k,) for k in sorted(set(keys))],
+               "ON CONFLICT DO NOTHING")
 
 
 def take(cur: Cursor, limit: int) -> list[str]:

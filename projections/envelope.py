@@ -6,14 +6,18 @@ which transport delivered an event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import orjson
 
 from projections.events import AgentEvent, parse
+
+S = TypeVar("S")
+T = TypeVar("T")
 
 SCHEMA = 1
 """The envelope's version; a consumer refuses envelopes of a version it does not know."""
@@ -39,6 +43,8 @@ class Envelope:
     payload: dict[str, Any]
     """The event's fields as JSON, as they travel; read them typed through `event`."""
     _event: AgentEvent | None = field(default=None, init=False, repr=False, compare=False)
+    _folds: dict[str, tuple[Any, Any]] | None = field(default=None, init=False, repr=False,
+                                                      compare=False)
 
     @property
     def event(self) -> AgentEvent:
@@ -48,6 +54,21 @@ class Envelope:
             object.__setattr__(self, "_event", parse(self.type, self.payload))
         assert self._event is not None
         return self._event
+
+    def folded(self, name: str, before: S, step: Callable[[S, Envelope], T]) -> T:
+        """`step(before, self)` for a pure `step` named `name`, computed once for all callers
+        that start from an equal state: read models that fold the same state from the same
+        envelopes (the profile, the audit log and the dashboard all fold the profile) share
+        one computation. The result is shared, so callers never change it in place."""
+        if self._folds is None:
+            object.__setattr__(self, "_folds", {})
+        assert self._folds is not None
+        found = self._folds.get(name)
+        if found is not None and (found[0] is before or found[0] == before):
+            return cast(T, found[1])
+        after = step(before, self)
+        self._folds[name] = (before, after)
+        return after
 
     def to_json(self) -> bytes:
         """The envelope as versioned JSON."""

@@ -86,7 +86,13 @@ def _change(doc: Document, env: Envelope) -> None:
 
 
 def evolve(doc: Document | None, env: Envelope) -> Document:
-    """The profile after `env`; raises `OutOfOrder` unless `env` is the agent's next event."""
+    """The profile after `env`; raises `OutOfOrder` unless `env` is the agent's next event.
+    Computed once per envelope for every read model folding the same profile (the result is
+    shared: never change it in place)."""
+    return env.folded("profile", doc, _evolve)
+
+
+def _evolve(doc: Document | None, env: Envelope) -> Document:
     check_next(None if doc is None else doc["version"], env)
     if doc is None:
         assert isinstance(env.event, ev.Onboarded)

@@ -24,11 +24,15 @@ from consumers import metrics
 from consumers.rebuild import Report
 from projections.generations import Generation, State
 
-COST = {"audit_log": 46, "dashboard": 26, "agent_profile": 24, "agent_summary": 21,
+COST = {"agent_profile": 24, "audit_log": 27, "dashboard": 7, "agent_summary": 21,
         "timeline": 17, "hierarchy": 9, "notifications": 9}
 """Microseconds of one core each projection spends per log event in a rebuild (measured by
-`bench/rebuild.py`), to give worker processes equal shares; every worker also reads and
-decodes the whole log."""
+`bench/rebuild.py`; the profile fold that `agent_profile`, `audit_log` and `dashboard` share is
+counted once, in `agent_profile`), to give worker processes equal shares. Every worker also
+reads and decodes the whole log."""
+
+TOGETHER = frozenset({"agent_profile", "audit_log", "dashboard"})
+"""Projections one worker rebuilds together, as they fold the same profile once per event."""
 
 
 class ProgressBars:
@@ -81,14 +85,17 @@ def status_lines(found: Sequence[Generation]) -> list[str]:
 
 
 def shares(projections: Sequence[str], workers: int) -> list[list[str]]:
-    """`projections` split into at most `workers` groups of about equal cost, heaviest
-    first."""
-    groups: list[list[str]] = [[] for _ in range(min(workers, len(projections)))]
+    """`projections` split into at most `workers` groups of about equal cost, heaviest first,
+    those that fold the profile in one group."""
+    together = sorted(TOGETHER.intersection(projections))
+    units = ([together] if together else []) + [[n] for n in projections if n not in TOGETHER]
+    units.sort(key=lambda unit: -sum(COST.get(n, 20) for n in unit))
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(units)))]
     loads = [0] * len(groups)
-    for name in sorted(projections, key=lambda n: -COST.get(n, 20)):
+    for unit in units:
         lightest = loads.index(min(loads))
-        groups[lightest].append(name)
-        loads[lightest] += COST.get(name, 20)
+        groups[lightest] += unit
+        loads[lightest] += sum(COST.get(n, 20) for n in unit)
     return [g for g in groups if g]
 
 
