@@ -118,6 +118,9 @@ class Applier:
         work = partial(self._transaction, deliveries=deliveries, failure=failure)
         applied, waiting, failed = self.database.run(work, projection_lock(self.projection.name))
         self._count(applied, waiting, failed)
+        if self.database.generation is not None:
+            metrics.PROJECTION_GENERATION.labels(self.projection.name).set(
+                self.database.generation.number)
 
     def _transaction(self, cur: Cursor, deliveries: Sequence[Delivery], failure: str | None,
                      ) -> tuple[list[Envelope], list[Envelope], list[Envelope]]:

@@ -137,6 +137,7 @@ class Rebuild:
         generation, fresh = self._store.registry.run(claim, DDL_LOCK)
         database = self._store.bound(generation)
         if fresh:
+            self._store.drop(generation)  # whatever an aborted build of that number left
             self._store.make_room(generation)
             create_tables(database, projection)
             database.run(generations.defer_indexes, DDL_LOCK)

@@ -11,6 +11,7 @@ import time
 from functools import partial
 
 import httpx
+import psycopg
 
 from commands.service import AgentService
 from projections.generations import State
@@ -163,4 +164,39 @@ def test_a_version_bump_rebuilds_in_the_background_and_switches_with_no_failed_r
     assert [(g.number, g.version, g.state) for g in timeline] == [(2, 2, State.LIVE)]
     if settings.store is Store.POSTGRES:
         assert caught_up(settings, service)
+    assert_whole_log_folded(settings, service)
+
+
+def _tables_of(settings: Settings, projection: str, number: int) -> bool:
+    if settings.store is Store.SQLITE:
+        return (settings.read_models_path.parent / f"{projection}.g{number}.db").exists()
+    with psycopg.connect(settings.postgres_conninfo()) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (
+            f"{settings.postgres_schema}__{projection}_g{number}",)).fetchone())
+
+
+def test_abort_drops_an_unfinished_generation_and_the_next_rebuild_starts_afresh(
+    rebuild_settings: Settings, rebuild_service: AgentService, roster: Roster
+) -> None:
+    settings, service = rebuild_settings, rebuild_service
+    populate(service, 300)
+    start_consumers(settings, roster)
+    assert caught_up(settings, service)
+    job = roster.start("rebuild", "timeline", "--page", "20")
+    assert wait_for(partial(_progressed, settings, {}), every=0.05)
+    job.kill()
+    job.wait()
+    assert "timeline" in _building(settings)
+    status = roster.run("rebuild", "--status")
+    assert any(line.split()[:4] == ["timeline", "2", "1", "building"]
+               for line in status.stdout.splitlines()), status.stdout
+    aborted = roster.run("rebuild", "--abort", "timeline")
+    assert aborted.stdout.strip() == "timeline: generation 2 dropped", aborted.stdout
+    assert _building(settings) == {}
+    assert not _tables_of(settings, "timeline", 2), "its schema or file is gone"
+    assert roster.run("rebuild", "--abort", "timeline").stdout.strip() == \
+        "timeline: no rebuild under way"
+    done = roster.run("rebuild", "timeline")
+    assert done.returncode == 0, done.stderr
+    assert _live(settings)["timeline"] == 2, "built afresh under the number it freed"
     assert_whole_log_folded(settings, service)
