@@ -21,7 +21,7 @@ from consumers.redrive import retry_parked
 from projections import generations
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
-from projections.generations import State
+from projections.generations import NotBuilding, State
 from projections.projection import Projection
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
@@ -219,6 +219,9 @@ def _rebuild_here(settings: Settings, store: Generations, chosen: list[Projectio
         pipeline.rebuild(settings, store, page=page, keep=keep, report=bars.update).run(chosen)
     except RebuildUnderWay as elsewhere:
         typer.echo(f"{elsewhere} is being rebuilt by another process (see --status)", err=True)
+        return 1
+    except NotBuilding as aborted:
+        typer.echo(f"{aborted}: it was aborted (roster rebuild --abort)", err=True)
         return 1
     return 0
 
