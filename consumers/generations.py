@@ -186,8 +186,11 @@ class PostgresGenerations:
     def switch(self, new: Generation, catch_up: CatchUp, handover: Handover,
                keep: bool) -> Generation | None:
         """One transaction, holding the projection's lock alone: catch up, hand over the
-        marks, promote, re-point the views."""
+        marks, promote, re-point the views. It also holds the DDL lock, so switches of other
+        projections (in other processes) and the drops that follow them come one after the
+        other: each sees the registry as the last one left it."""
         def work(cur: Cursor) -> Generation | None:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK.key,))
             cur.execute(f'SET LOCAL search_path TO "{self.schema(new)}", "{self.base}", public')
             old = generations.in_state(cur, new.projection, State.LIVE)
             before = {} if old is None else tracking.source_marks(

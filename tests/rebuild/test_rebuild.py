@@ -200,3 +200,20 @@ def test_abort_drops_an_unfinished_generation_and_the_next_rebuild_starts_afresh
     assert done.returncode == 0, done.stderr
     assert _live(settings)["timeline"] == 2, "built afresh under the number it freed"
     assert_whole_log_folded(settings, service)
+
+
+def test_rebuilds_of_other_projections_switch_side_by_side(
+    rebuild_settings: Settings, rebuild_service: AgentService, roster: Roster
+) -> None:
+    settings, service = rebuild_settings, rebuild_service
+    populate(service, 200)
+    start_consumers(settings, roster)
+    assert caught_up(settings, service)
+    for _ in range(4):
+        jobs = [roster.start("rebuild", *names, "--workers", "1", "--page", "200")
+                for names in (("timeline", "notifications", "hierarchy"),
+                              ("dashboard", "agent_summary", "audit_log"))]
+        assert [job.wait(timeout=120) for job in jobs] == [0, 0]
+    assert set(_live(settings).values()) == {1, 5}
+    assert caught_up(settings, service)
+    assert_whole_log_folded(settings, service)
