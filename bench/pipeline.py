@@ -29,7 +29,6 @@ from bench.write_throughput import fresh_schema
 from commands import models
 from commands.service import AgentService, Request
 from consumers.applier import Applier, Delivery
-from consumers.generations import ensure_live
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
@@ -201,7 +200,7 @@ def freshness(settings: Settings, caught_up: Settings, service: AgentService, ra
                 visible.setdefault((e.agent_id, e.agent_version), now)
 
     store = pipeline.generations(caught_up)
-    ensure_live(store, AgentSummaryProjection())
+    store.ensure_live(AgentSummaryProjection())
     applier = Timed(store.live(AgentSummaryProjection.name), AgentSummaryProjection(),
                     settings.kafka_topic)
     publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)

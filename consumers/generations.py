@@ -90,7 +90,8 @@ class Generations(Protocol):
         `keep`)."""
 
     def ensure_live(self, projection: Projection) -> Generation:
-        """`projection`'s live generation, made when it has none."""
+        """`projection`'s live generation, made (as generation 1, empty) when it has none,
+        its tables created or migrated when its version is the code's."""
 
     def lease(self, projection: str) -> Release | None:
         """Claim the right to rebuild `projection` (held until released or the process
@@ -100,12 +101,6 @@ class Generations(Protocol):
 def create_tables(database: Database, projection: Projection) -> None:
     """Create a generation's tables, tracking and dead letters when missing."""
     database.run(lambda cur: _create(cur, projection), DDL_LOCK)
-
-
-def ensure_live(store: Generations, projection: Projection) -> Generation:
-    """`projection`'s live generation, made (as generation 1, empty) when it has none, its
-    tables created or migrated when its version is the code's."""
-    return store.ensure_live(projection)
 
 
 def _create(cur: Cursor, projection: Projection) -> None:

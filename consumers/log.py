@@ -41,18 +41,27 @@ def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
     described = describe(event, reveal=False)
     payload = described["payload"]
     provenance: Provenance = payload.pop("provenance")
-    agent_id = event.originator_id
+    return _envelope(event.originator_id, event.originator_version, described["type"],
+                     position, described["occurred_at"],
+                     (provenance.actor, provenance.correlation_id, provenance.source.value),
+                     orjson.loads(orjson.dumps(payload)))
+
+
+def _envelope(agent_id: UUID, version: int, kind: str, position: int, occurred_at: datetime,
+              provenance: tuple[str, str, str], payload: dict[str, Any]) -> Envelope:
+    """An envelope, its id derived from the agent and version (the same on every path)."""
+    actor, correlation_id, source = provenance
     return Envelope(
-        event_id=uuid5(NAMESPACE_OID, f"{agent_id}/{event.originator_version}"),
-        type=described["type"],
+        event_id=uuid5(NAMESPACE_OID, f"{agent_id}/{version}"),
+        type=kind,
         agent_id=agent_id,
-        agent_version=event.originator_version,
+        agent_version=version,
         position=position,
-        occurred_at=described["occurred_at"],
-        actor=provenance.actor,
-        correlation_id=provenance.correlation_id,
-        source=provenance.source.value,
-        payload=orjson.loads(orjson.dumps(payload)),
+        occurred_at=occurred_at,
+        actor=actor,
+        correlation_id=correlation_id,
+        source=source,
+        payload=payload,
     )
 
 
@@ -134,17 +143,8 @@ def published(notification: Notification, stored: dict[str, Any]) -> Envelope:
     provenance = stored.pop("provenance")["_data_"]
     stored.pop("originator_topic", None)
     found = notification.originator_id
-    agent_id = found if isinstance(found, UUID) else UUID(found)
-    version = notification.originator_version
-    return Envelope(
-        event_id=uuid5(NAMESPACE_OID, f"{agent_id}/{version}"),
-        type=notification.topic[len(AGENT_TOPIC_PREFIX):],
-        agent_id=agent_id,
-        agent_version=version,
-        position=notification.id,
-        occurred_at=occurred_at,
-        actor=provenance["actor"],
-        correlation_id=provenance["correlation_id"],
-        source=provenance["source"],
-        payload=masked(_as_published(stored)),
-    )
+    return _envelope(found if isinstance(found, UUID) else UUID(found),
+                     notification.originator_version,
+                     notification.topic[len(AGENT_TOPIC_PREFIX):], notification.id, occurred_at,
+                     (provenance["actor"], provenance["correlation_id"], provenance["source"]),
+                     masked(_as_published(stored)))

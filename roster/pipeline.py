@@ -20,7 +20,6 @@ from consumers.generations import (
     Handover,
     PostgresGenerations,
     SqliteGenerations,
-    ensure_live,
 )
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
@@ -67,7 +66,7 @@ def applier(settings: Settings, store: Generations, projection: Projection,
             source: str) -> Applier:
     """An applier writing to `projection`'s live generation (made when there is none) on a
     connection of its own."""
-    ensure_live(store, projection)
+    store.ensure_live(projection)
     policy = RetryPolicy(attempts=settings.dead_letter_attempts)
     return Applier(store.live(projection.name), projection, source, policy)
 

@@ -13,7 +13,6 @@ import pytest
 from commands import models
 from commands.service import AgentService
 from consumers.applier import Applier, RetryPolicy
-from consumers.generations import ensure_live
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import ensure_topic
 from projections.agent_summary import AgentSummaryProjection
@@ -63,7 +62,7 @@ def test_poison_event_parks_its_agent_in_order_and_retry_drains_it(
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     roster.start("relay")
     store = pipeline.generations(settings)
-    ensure_live(store, Broken(victim))
+    store.ensure_live(Broken(victim))
     applier = Applier(store.live(Broken.name), Broken(victim), settings.kafka_topic,
                       RetryPolicy(attempts=2, first_wait=0.01))
     feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic, "poisoned", [applier],

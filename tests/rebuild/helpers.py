@@ -57,6 +57,14 @@ def start_consumers(settings: Settings, roster: Roster) -> None:
     roster.start("consume")
 
 
+def running(settings: Settings, service: AgentService, roster: Roster, agents: int) -> list[UUID]:
+    """A demo population of `agents` with the consumers running and caught up; their ids."""
+    made = populate(service, agents)
+    start_consumers(settings, roster)
+    assert caught_up(settings, service), "the consumers applied the population"
+    return made
+
+
 def reached(settings: Settings) -> int:
     """The position every projection's live generation has reached."""
     source, partitions = settings.tracking_source()
