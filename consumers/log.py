@@ -18,6 +18,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from commands.history import describe, masked
+from commands.positions import notifications_of
 from commands.service import AgentService
 from domain.agent import Agent
 from domain.values import Provenance
@@ -115,6 +116,12 @@ class EventLog:
                      if n.topic.startswith(AGENT_TOPIC_PREFIX)]
         last = notifications[-1].id if notifications else after
         return Page(envelopes, last)
+
+    def history(self, agent_id: UUID) -> list[Envelope]:
+        """Every event of one agent as envelopes with their positions, oldest first (empty
+        for an id that is no agent's)."""
+        found = notifications_of(self._service.recorder, agent_id)
+        return [self._envelope(n) for n in found if n.topic.startswith(AGENT_TOPIC_PREFIX)]
 
     def stored(self, notification: Notification) -> dict[str, Any]:
         """The stored JSON of a notification's event, decrypted and decompressed by the

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
+
+from projections.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -19,4 +22,7 @@ class ReadApiConfig:
     """The longest a read waits for `min_position`."""
     log_head: Callable[[], int] = lambda: 0
     """The position of the newest event in the log, for the operations page's lag (the one
-    thing it asks of the event store)."""
+    thing it asks of the event store besides audit replays)."""
+    history: Callable[[UUID], Sequence[Envelope]] = lambda _: ()
+    """One agent's events from the event store, oldest first, personal values masked (audit
+    replays); raises `EventStoreUnavailable` when the store does not answer."""

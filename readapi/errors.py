@@ -32,6 +32,25 @@ class AgentNotFound(ReadError):
         super().__init__(f"no agent {agent_id}")
 
 
+class NotYetOnboarded(ReadError):
+    """The agent exists, but not yet at the moment asked for."""
+
+    status, code = 404, "agent_not_yet_onboarded"
+
+
+class VersionNotFound(ReadError):
+    """The agent has no event of the version asked for."""
+
+    status, code = 404, "version_not_found"
+
+
+class BadMoment(ReadError):
+    """A moment to replay to that cannot be: in the future, without a time zone, or given
+    both as a time and as a version."""
+
+    status, code = 422, "bad_moment"
+
+
 class BadCursor(ReadError):
     """A page cursor this query did not hand out."""
 
@@ -71,6 +90,15 @@ class ReadModelMissing(ReadError):
     def __init__(self, message: str = "a read model has not been created yet; "
                                       "start the consumers") -> None:
         super().__init__(message)
+
+
+class EventStoreUnavailable(ReadError):
+    """The event store, which audit replays read, does not answer."""
+
+    status, code = 503, "event_store_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("the event store does not answer; retry shortly")
 
 
 class ReadStoreUnavailable(ReadError):

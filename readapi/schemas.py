@@ -98,6 +98,55 @@ class ProfilePublic(AgentPublic):
     direct_reports: list[UUID]
 
 
+class AgentState(AgentPublic):
+    """An agent as the profile read model holds it, without the manager chain (a replay
+    folds one agent's events alone)."""
+
+    aadhaar: str = Field(description="Masked, e.g. XXXXXXXX2346.")
+    bank_account: str | None
+    status_history: list[StatusChange]
+    direct_reports: list[UUID]
+
+
+class ReplayedEvent(Public):
+    """An event as a replay names it."""
+
+    type: str
+    version: int
+    position: int
+    occurred_at: datetime
+    actor: str
+    source: str
+    correlation_id: str
+    reason: str | None
+
+
+class AgentAsOf(Public):
+    """An agent's state at a past moment, rebuilt from the event store."""
+
+    agent_id: UUID
+    at: datetime | None = Field(description="The moment asked for (null when asked by "
+                                            "version).")
+    version: int = Field(description="The agent version the state reflects.")
+    position: int = Field(description="The log position of the event that produced it.")
+    event: ReplayedEvent = Field(description="The event that produced the state.")
+    state: AgentState
+
+
+class AgentChanges(Public):
+    """What changed in an agent between two moments, and the events that changed it."""
+
+    agent_id: UUID
+    since: datetime = Field(alias="from")
+    until: datetime = Field(alias="to")
+    version_before: int | None = Field(description="The version at `from` (null: the agent "
+                                                   "did not exist yet).")
+    version_after: int | None = Field(description="The version at `to`.")
+    changes: list[FieldChange]
+    events: list[ReplayedEvent] = Field(description="After `from`, up to and including "
+                                                    "`to`, oldest first.")
+
+
 class TimelineEntry(Public):
     """One event of an agent, with a line a person can read."""
 

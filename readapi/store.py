@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TypeVar
+from uuid import UUID
 
 import redis
 from anyio import to_thread
 
 from projections import progress, served_documents
 from projections.db import Cursor
+from projections.envelope import Envelope
 from projections.redis_documents import AsyncDocumentCache, Versioned
 from readapi.config import ReadApiConfig
 from readapi.errors import PositionNotReached, ReadModelMissing
@@ -48,6 +50,11 @@ class ReadStore:
         """`query` on a cursor in autocommit (each query sees the newest state), on a worker
         thread."""
         return await to_thread.run_sync(self.reader.read, query)
+
+    async def history(self, agent_id: UUID) -> Sequence[Envelope]:
+        """One agent's events from the event store, oldest first (audit replays), on a worker
+        thread."""
+        return await to_thread.run_sync(self.config.history, agent_id)
 
     async def close(self) -> None:
         """Release the connections."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import redis.asyncio
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
 from commands.service import AgentService
+from consumers.log import EventLog
+from projections.envelope import Envelope
 from projections.redis_documents import AsyncDocumentCache
 from projections.sqlite import ServingFiles
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig
+from readapi.errors import EventStoreUnavailable
 from readapi.readers import PostgresReader, SqliteReader
 from readapi.store import ReadStore
 from roster import logs
@@ -42,18 +48,30 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
     return create_app(service or agent_service(settings), config)
 
 
-class LogHead:
-    """The position of the newest event in the settings' event store, opened on first use."""
+class EventStoreReads:
+    """What the read API asks of the settings' event store, opened on first use: the log's
+    head (the operations page) and one agent's history (audit replays)."""
 
     def __init__(self, settings: Settings, service: AgentService | None) -> None:
         self._settings = settings
-        self._service = service
+        self._log = None if service is None else EventLog(service)
 
-    def __call__(self) -> int:
+    def _events(self) -> EventLog:
+        if self._log is None:
+            self._log = EventLog(agent_service(self._settings))
+        return self._log
+
+    def head(self) -> int:
         """The head now (0 when the store is empty)."""
-        if self._service is None:
-            self._service = agent_service(self._settings)
-        return self._service.recorder.max_notification_id() or 0
+        return self._events().head()
+
+    def history(self, agent_id: UUID) -> list[Envelope]:
+        """The agent's events, oldest first; `EventStoreUnavailable` when the store does not
+        answer."""
+        try:
+            return self._events().history(agent_id)
+        except (PersistenceError, OSError) as error:
+            raise EventStoreUnavailable from error
 
 
 def read_api_from_env() -> FastAPI:
@@ -68,12 +86,14 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
     files on the embedded default, else PostgreSQL with Redis documents. The log's head (for
     the operations page) is read through `service`, or one made on first use."""
     source, partitions = settings.tracking_source()
+    reads = EventStoreReads(settings, service)
     config = ReadApiConfig(
         jwt_secret=settings.jwt_secret.get_secret_value(),
         source=source,
         partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
-        log_head=LogHead(settings, service),
+        log_head=reads.head,
+        history=reads.history,
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

@@ -49,6 +49,10 @@ def test_every_answer_validates_against_its_declared_model(
     _valid(schemas.TimelinePage, client, f"/v1/agents/{agent}/timeline", viewer)
     audit = _valid(schemas.AuditPage, client, f"/v1/agents/{agent}/audit", auditor)
     assert any(change.field == "email" for e in audit.items for change in e.changes)
+    as_of = _valid(schemas.AgentAsOf, client, f"/v1/agents/{agent}/as-of", auditor, version=3)
+    assert (as_of.version, as_of.state.agent_id) == (3, agent)
+    _valid(schemas.AgentChanges, client, f"/v1/agents/{agent}/changes", auditor,
+           **{"from": "2020-01-01T00:00:00Z"})
     _valid(schemas.NotificationsPage, client, "/v1/notifications", viewer)
     _valid(schemas.Hierarchy, client, f"/v1/agents/{boss}/hierarchy", viewer)
     _valid(schemas.Subtree, client, f"/v1/agents/{boss}/subtree", viewer)
@@ -74,6 +78,8 @@ def test_errors_are_problems_with_a_status_the_route_declares(
         ("/v1/agents", "/v1/agents", {"cursor": "not-a-cursor"}),
         ("/v1/agents", "/v1/agents", {"min_position": 10**9}),
         ("/v1/lookups/moods", "/v1/lookups/{kind}", {}),
+        ("/v1/agents/00000000-0000-0000-0000-000000000001/as-of",
+         "/v1/agents/{agent_id}/as-of", {"version": 0}),
     ]:
         answer = client.get(path, params=params, headers=viewer)
         assert answer.headers["content-type"] == PROBLEM_MEDIA_TYPE
