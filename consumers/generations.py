@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from projections import generations
 from projections.db import Cursor
 from projections.generations import BOOKKEEPING, Generation, State
 from projections.projection import Projection
-from projections.sqlite import SqliteStore
+from projections.sqlite import SqliteCursor, SqliteStore
 
 T = TypeVar("T")
 
@@ -60,6 +61,16 @@ class Handover:
 
     source: str
     partitions: int
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A read snapshot over a live generation and another one: a cursor that sees both as
+    they were when it was opened, and the namespace (schema, or attached file) of each."""
+
+    cursor: Cursor
+    live: str
+    other: str
 
 
 class NoLiveGeneration(LookupError):
@@ -96,6 +107,16 @@ class Generations(Protocol):
     def lease(self, projection: str) -> Release | None:
         """Claim the right to rebuild `projection` (held until released or the process
         ends); None when another process holds it."""
+
+    def paused(self, projection: str) -> contextlib.AbstractContextManager[
+            tuple[Generation, Cursor]]:
+        """`projection`'s live generation held still until the block ends (its consumers
+        wait), with a cursor on it."""
+
+    def frozen(self, live: Generation, other: Generation) -> contextlib.AbstractContextManager[
+            Frozen]:
+        """A read snapshot over `live` and `other` taken on entry, kept until the block
+        ends (writers go on meanwhile)."""
 
 
 def create_tables(database: Database, projection: Projection) -> None:
@@ -210,6 +231,30 @@ class PostgresGenerations:
             return conn.close
         conn.close()
         return None
+
+    @contextlib.contextmanager
+    def paused(self, projection: str) -> Iterator[tuple[Generation, Cursor]]:
+        """A transaction holding the projection's lock alone, its cursor on the live
+        generation's schema."""
+        with psycopg.connect(self._path(self.base)) as conn, conn.transaction():
+            cur = conn.cursor()
+            cur.execute("SELECT pg_advisory_xact_lock(%s)",
+                        (projection_lock(projection, exclusive=True).key,))
+            live = generations.in_state(cur, projection, State.LIVE)
+            if live is None:
+                raise NoLiveGeneration(projection)
+            cur.execute(f'SET LOCAL search_path TO "{self.schema(live)}", "{self.base}", public')
+            yield live, cur
+
+    @contextlib.contextmanager
+    def frozen(self, live: Generation, other: Generation) -> Iterator[Frozen]:
+        """A REPEATABLE READ transaction whose snapshot is taken on entry."""
+        with psycopg.connect(self._path(self.base)) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            cur = conn.cursor()
+            cur.execute(f'SELECT count(*) FROM "{self.schema(live)}".projection_tracking')  # noqa: S608
+            yield Frozen(cur, self.schema(live), self.schema(other))
+            conn.rollback()
 
     def serve(self, cur: Cursor) -> None:
         """Point the base schema's views at the live generations."""
@@ -342,6 +387,29 @@ class SqliteGenerations:
             held.close()
             return None
         return held.close
+
+    @contextlib.contextmanager
+    def paused(self, projection: str) -> Iterator[tuple[Generation, Cursor]]:
+        """A write transaction on the live file: its consumers wait for the file's lock."""
+        live = self.current(projection)
+        with self.file_store(live).transaction() as cur:
+            yield live, cur
+
+    @contextlib.contextmanager
+    def frozen(self, live: Generation, other: Generation) -> Iterator[Frozen]:
+        """A read transaction on the live file with the other attached (WAL: it keeps seeing
+        what both held when it began, whatever is written after)."""
+        conn = sqlite3.connect(self.path(live), detect_types=sqlite3.PARSE_DECLTYPES,
+                               isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            conn.execute("ATTACH DATABASE ? AS other", (str(self.path(other)),))
+            conn.execute("BEGIN")
+            for name in ("main", "other"):
+                conn.execute(f"SELECT count(*) FROM {name}.sqlite_master")  # noqa: S608
+            yield Frozen(SqliteCursor(conn.cursor()), "main", "other")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
 
     @contextlib.contextmanager
     def _held(self, old: Generation | None) -> Iterator[Cursor | None]:

@@ -1,13 +1,16 @@
-"""Kafka plumbing shared by the relay and the consumers: topic creation and the publisher."""
+"""Kafka plumbing shared by the relay and the consumers: topic creation, the publisher, and
+which partition an agent's events go to."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from uuid import UUID
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 
 from projections.envelope import Envelope
 
@@ -24,6 +27,13 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
         pass
     finally:
         admin.close()
+
+
+def partition_of(agent_id: UUID, partitions: int) -> int:
+    """The partition the producer's default partitioner sends an agent's events to (the
+    murmur2 hash of the key `Publisher` gives them)."""
+    hashed: int = murmur2(str(agent_id).encode())
+    return (hashed & 0x7FFFFFFF) % partitions
 
 
 WATERMARK = "watermark"

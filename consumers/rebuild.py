@@ -25,6 +25,7 @@ from consumers.log import EventLog, Page
 from consumers.tracking import LOG
 from projections import generations
 from projections.db import Cursor
+from projections.envelope import Envelope
 from projections.generations import Generation, State
 from projections.projection import Projection
 
@@ -66,6 +67,29 @@ class Report:
     position: int
     head: int
     rate: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """The part of the log a generation folds: every event up to `until` (the whole log when
+    None) that `admits` lets in."""
+
+    until: int | None = None
+    admits: Callable[[Envelope], bool] | None = None
+
+    def of(self, page: Page) -> Page:
+        """`page` cut to the span."""
+        envelopes = page.envelopes
+        last = page.last_position
+        if self.until is not None and last > self.until:
+            envelopes = [e for e in envelopes if e.position <= self.until]
+            last = self.until
+        if self.admits is not None:
+            envelopes = [e for e in envelopes if self.admits(e)]
+        return Page(envelopes, last)
+
+
+WHOLE_LOG = Span()
 
 
 def deliveries(page: Page) -> list[Delivery]:
@@ -114,12 +138,7 @@ class Rebuild:
 
     def _rebuild(self, projections: Sequence[Projection]) -> list[Generation]:
         builds = [self.start(p) for p in projections]
-        self._load(builds, "loading")
-        for build in builds:
-            self._say(build, "indexes", self._log.head())
-            made = build.applier.database.run(generations.restore_indexes, DDL_LOCK)
-            log.info("%s: %d indexes made", build.name, made)
-        self._load(builds, "catch-up")
+        self.load(builds)
         return [self._switch(build) for build in builds]
 
     def start(self, projection: Projection) -> Build:
@@ -135,6 +154,16 @@ class Rebuild:
             return generations.add(cur, projection.name, projection.version,
                                    State.BUILDING), True
         generation, fresh = self._store.registry.run(claim, DDL_LOCK)
+        return self._prepared(projection, generation, fresh)
+
+    def fresh(self, projection: Projection, state: State) -> Build:
+        """A new generation of `projection` in `state` (a verification's, a snapshot's),
+        its tables made and its secondary indexes set aside."""
+        generation = self._store.registry.run(lambda cur: generations.add(
+            cur, projection.name, projection.version, state), DDL_LOCK)
+        return self._prepared(projection, generation, True)
+
+    def _prepared(self, projection: Projection, generation: Generation, fresh: bool) -> Build:
         database = self._store.bound(generation)
         if fresh:
             self._store.drop(generation)  # whatever an aborted build of that number left
@@ -145,22 +174,36 @@ class Rebuild:
         position = applier.marks([0])[0].position
         return Build(projection, generation, applier, position, position)
 
-    def _load(self, builds: Sequence[Build], phase: str) -> None:
+    def load(self, builds: Sequence[Build], span: Span = WHOLE_LOG) -> None:
+        """Fold `span` of the log into `builds`: loaded in bulk, indexes made, then caught
+        up in normal batches (to the span's end, or near the moving head)."""
+        self._load(builds, "loading", span)
+        for build in builds:
+            self._say(build, "indexes", self._head(span))
+            made = build.applier.database.run(generations.restore_indexes, DDL_LOCK)
+            log.info("%s: %d indexes made", build.name, made)
+        self._load(builds, "catch-up", span)
+
+    def _head(self, span: Span) -> int:
+        head = self._log.head()
+        return head if span.until is None else min(head, span.until)
+
+    def _load(self, builds: Sequence[Build], phase: str, span: Span) -> None:
         """Apply the log to every build, page by page, until a page reaches the head. Each
         build applies a page on a thread of its own (their databases work side by side)
         while the next page is read and decoded."""
         after = min(b.position for b in builds)
-        head = self._log.head()
+        head = self._head(span)
         with ThreadPoolExecutor(max_workers=len(builds), thread_name_prefix="rebuild") as pool:
-            page = self._read(after)
+            page = self._read(after, span)
             while page.last_position > after:
                 batch = deliveries(page)
                 running = [pool.submit(self._apply, build, batch, page.last_position)
                            for build in builds if build.position < page.last_position]
                 after = page.last_position
                 if after >= head:
-                    head = self._log.head()
-                following = self._read(after) if head - after >= self._page else None
+                    head = self._head(span)
+                following = self._read(after, span) if head - after >= self._page else None
                 for done in running:
                     done.result()
                 for build in builds:
@@ -169,9 +212,9 @@ class Rebuild:
                     return
                 page = following
 
-    def _read(self, after: int) -> Page:
-        """The page of the log after `after`, every event in it decoded."""
-        page = self._log.read(after, self._page)
+    def _read(self, after: int, span: Span) -> Page:
+        """The page of the log after `after` within `span`, every event in it decoded."""
+        page = span.of(self._log.read(after, self._page))
         for envelope in page.envelopes:
             _ = envelope.event
         return page

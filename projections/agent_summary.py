@@ -203,6 +203,7 @@ class AgentSummaryProjection:
 
     name = "agent_summary"
     version = 1
+    uncompared: frozenset[str] = frozenset()
     licenses = LicenseTable("summary_license")
 
     def create(self, cur: Cursor) -> None:

@@ -77,6 +77,7 @@ class AuditLogProjection:
 
     name = "audit_log"
     version = 1
+    uncompared: frozenset[str] = frozenset()
     state = DocumentTable("audit_state")
 
     def create(self, cur: Cursor) -> None:

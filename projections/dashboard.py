@@ -36,6 +36,7 @@ class DashboardProjection:
 
     name = "dashboard"
     version = 1
+    uncompared: frozenset[str] = frozenset({"dashboard_revision"})
     agents = DocumentTable("dashboard_agent", _COLUMNS)
     licenses = LicenseTable("dashboard_license")
 

@@ -27,6 +27,10 @@ class State(StrEnum):
     LIVE = "live"
     KEPT = "kept"
     """Replaced by a newer one, and kept (`roster rebuild --keep`) for comparison."""
+    VERIFYING = "verifying"
+    """Folded from the log to compare with the live one (`roster verify`), then dropped."""
+    SNAPSHOT = "snapshot"
+    """Folded from the log up to a moment and kept, read-only, under a snapshot's name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS projection_generations_live
     ON projection_generations (projection) WHERE state = 'live';
 CREATE UNIQUE INDEX IF NOT EXISTS projection_generations_building
     ON projection_generations (projection) WHERE state = 'building';
+CREATE TABLE IF NOT EXISTS projection_verifications (
+    projection text PRIMARY KEY,
+    checked_at timestamptz NOT NULL,
+    differences bigint NOT NULL,
+    report text NOT NULL
+);
 """
 
 _COLUMNS = ("projection, generation, version, state, started_at, switched_at, position, "

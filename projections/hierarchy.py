@@ -225,6 +225,7 @@ class HierarchyProjection:
 
     name = "hierarchy"
     version = 1
+    uncompared: frozenset[str] = frozenset({"hierarchy.revision"})
 
     def create(self, cur: Cursor) -> None:
         """Create the table, its indexes and the cache-mark table when missing."""

@@ -67,6 +67,7 @@ class NotificationsProjection:
 
     name = "notifications"
     version = 1
+    uncompared: frozenset[str] = frozenset()
 
     def create(self, cur: Cursor) -> None:
         """Create the table when missing."""

@@ -1,14 +1,15 @@
 """The state of every projection for operators: its live generation, how far it has applied
-the log, its parked dead letters, and any rebuild under way."""
+the log, its parked dead letters, any rebuild under way, and its last verification."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from projections import generations
+from projections import generations, verification
 from projections.db import Cursor
 from projections.generations import Generation, State
+from projections.verification import Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,28 +25,32 @@ class Standing:
     applied_at: datetime | None
     """When its least advanced partition last moved."""
     parked: int
+    verdict: Verdict | None
+    """Its last verification, if any."""
 
 
 def standings(cur: Cursor, source: str, partitions: int) -> list[Standing]:
     """Every projection in the registry, by name (the live consumers read `source`)."""
     found = generations.listed(cur)
+    verdicts = verification.latest(cur)
     if not any(g.state is State.LIVE for g in found):
-        return [_standing(name, found, (0, None), 0) for name in sorted({g.projection
-                                                                         for g in found})]
+        return [_standing(name, found, (0, None), 0, verdicts.get(name))
+                for name in sorted({g.projection for g in found})]
     cur.execute("SELECT projection, count(*), min(position), min(updated_at) "
                 "FROM projection_tracking WHERE source = %s GROUP BY projection", (source,))
     marks = {name: (int(low), at) if n >= partitions else (0, at)
              for name, n, low, at in cur.fetchall()}
     cur.execute("SELECT projection, count(*) FROM dead_letters GROUP BY projection")
     parked = {name: int(n) for name, n in cur.fetchall()}
-    return [_standing(name, found, marks.get(name, (0, None)), parked.get(name, 0))
+    return [_standing(name, found, marks.get(name, (0, None)), parked.get(name, 0),
+                      verdicts.get(name))
             for name in sorted({g.projection for g in found})]
 
 
 def _standing(name: str, found: list[Generation], mark: tuple[int, datetime | None],
-              parked: int) -> Standing:
+              parked: int, verdict: Verdict | None) -> Standing:
     mine = [g for g in found if g.projection == name]
     live = next((g for g in mine if g.state is State.LIVE), None)
     building = next((g for g in mine if g.state is State.BUILDING), None)
     return Standing(name, live, building, [g.number for g in mine if g.state is State.KEPT],
-                    mark[0], mark[1], parked)
+                    mark[0], mark[1], parked, verdict)

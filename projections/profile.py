@@ -115,6 +115,7 @@ class AgentProfileProjection:
 
     name = "agent_profile"
     version = 1
+    uncompared: frozenset[str] = frozenset()
     table = DocumentTable("agent_profile")
 
     def create(self, cur: Cursor) -> None:

@@ -56,6 +56,7 @@ class TimelineProjection:
 
     name = "timeline"
     version = 1
+    uncompared: frozenset[str] = frozenset()
 
     def create(self, cur: Cursor) -> None:
         """Create the table when missing."""

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import Gauge
 
 from readapi import problems
 from readapi.routes import activity, agents, hierarchy, ops, overview, replay
@@ -36,6 +37,9 @@ def create_app(store: ReadStore) -> FastAPI:
     app.state.store = store
     app.state.jwt_secret = store.config.jwt_secret
     app.state.metrics = Metrics()
+    app.state.verify_differences = Gauge(
+        "roster_verify_differences", "Rows the last verification found missing, extra or "
+        "different, per projection", ["projection"], registry=app.state.metrics.registry)
     problems.install(app)
     declare_problems(app)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,

@@ -294,6 +294,15 @@ class RebuildPublic(GenerationPublic):
     events_per_second: float
 
 
+class VerificationPublic(Public):
+    """The last verification of a projection (`roster verify`)."""
+
+    checked_at: datetime
+    generation: int = Field(description="The live generation it compared.")
+    position: int = Field(description="The log position both sides reflected.")
+    differences: int = Field(description="Rows missing, extra or different (0: it matched).")
+
+
 class ProjectionOps(Public):
     """One projection as an operator sees it."""
 
@@ -305,6 +314,7 @@ class ProjectionOps(Public):
     dead_letters: int = Field(description="Events parked for this projection.")
     kept: list[int] = Field(description="Replaced generations kept for comparison.")
     rebuild: RebuildPublic | None
+    verification: VerificationPublic | None
 
 
 class ProjectionsOps(Public):

@@ -8,6 +8,7 @@ import threading
 from functools import partial
 from typing import Annotated
 
+import orjson
 import typer
 import uvicorn
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -18,14 +19,17 @@ from consumers.generations import Generations, NoLiveGeneration
 from consumers.log import EventLog
 from consumers.rebuild import PAGE, RebuildUnderWay
 from consumers.redrive import retry_parked
+from consumers.verify import Unverifiable
 from projections import generations
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
 from projections.generations import NotBuilding, State
 from projections.projection import Projection
+from projections.verification import Verdict
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
 from roster.settings import Settings, Transport
+from roster.verdicts import verdict_lines
 from webkit.auth import Role, issue_token
 
 cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=True)
@@ -224,6 +228,58 @@ def _rebuild_here(settings: Settings, store: Generations, chosen: list[Projectio
         typer.echo(f"{aborted}: it was aborted (roster rebuild --abort)", err=True)
         return 1
     return 0
+
+
+@cli.command()
+def verify(
+    projection: Annotated[list[str] | None, typer.Argument(
+        help="Projections to verify.", show_default=False)] = None,
+    every: Annotated[bool, typer.Option("--all", help="Verify every projection.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The verdicts as JSON.")] = False,
+    repair: Annotated[bool, typer.Option(
+        help="Rebuild each projection that differs, then verify it again.")] = False,
+    page: Annotated[int, typer.Option(min=1, help="Log events per bulk transaction.")] = PAGE,
+    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+) -> None:
+    """Compare each live read model, row by row, with a fresh fold of the log at the same
+    position, while the consumers keep running. Exit status 1 when anything differs (after
+    --repair: when anything still differs)."""
+    settings = _settings()
+    if quiet or as_json:
+        logs.configure("WARNING")
+    if not projection and not every:
+        raise typer.BadParameter("name projections to verify, or --all")
+    chosen = _chosen(None if every else projection)
+    store = pipeline.generations(settings)
+    shown = not (quiet or as_json)
+    try:
+        with rebuilds.ProgressBars([p.name for p in chosen], shown=shown) as bars:
+            verdicts = pipeline.verification(settings, store, page=page,
+                                             report=bars.update).run(chosen)
+        drifted = [p for p, v in zip(chosen, verdicts, strict=True) if v.differences]
+        if repair and drifted:
+            _say_verdicts(verdicts, as_json)
+            with rebuilds.ProgressBars([p.name for p in drifted], shown=shown) as bars:
+                pipeline.rebuild(settings, store, page=page, report=bars.update).run(drifted)
+            with rebuilds.ProgressBars([p.name for p in drifted], shown=shown) as bars:
+                verdicts = pipeline.verification(settings, store, page=page,
+                                                 report=bars.update).run(drifted)
+    except RebuildUnderWay as busy:
+        typer.echo(f"{busy} is being rebuilt or verified by another process", err=True)
+        raise typer.Exit(2) from None
+    except Unverifiable as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(2) from None
+    _say_verdicts(verdicts, as_json)
+    raise typer.Exit(1 if any(v.differences for v in verdicts) else 0)
+
+
+def _say_verdicts(verdicts: list[Verdict], as_json: bool) -> None:
+    if as_json:
+        typer.echo(orjson.dumps([v.as_json() for v in verdicts]).decode())
+        return
+    for verdict in verdicts:
+        typer.echo("\n".join(verdict_lines(verdict)))
 
 
 def _chosen(names: list[str] | None) -> list[Projection]:

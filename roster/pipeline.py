@@ -29,6 +29,7 @@ from consumers.log_feed import LogFeed
 from consumers.rebuild import PAGE, Rebuild, RebuildUnderWay, Report
 from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
+from consumers.verify import Verification
 from projections import generations as generations_registry
 from projections.catalog import CACHED, PROJECTIONS
 from projections.generations import Generation, State
@@ -135,6 +136,16 @@ def rebuild(settings: Settings, store: Generations, service: AgentService | None
     events = EventLog(service or agent_service(settings))
     return Rebuild(events, store, handover(settings), page, keep, report,
                    partial(_forget_documents, settings))
+
+
+def verification(settings: Settings, store: Generations, service: AgentService | None = None,
+                 page: int = PAGE,
+                 report: Callable[[Report], None] = lambda _: None) -> Verification:
+    """A verification job reading the log of the settings' event store (through `service`, or
+    one built here), folding through the rebuild's machinery."""
+    events = EventLog(service or agent_service(settings))
+    job = Rebuild(events, store, handover(settings), page, report=report)
+    return Verification(events, store, handover(settings), job)
 
 
 def _forget_documents(settings: Settings, generation: Generation) -> None:

@@ -9,12 +9,13 @@ import redis
 from anyio import to_thread
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from starlette.responses import Response
 
-from projections import operations
+from projections import operations, verification
 from projections.generations import Generation
 from readapi.deps import Operator, Store
+from readapi.errors import ReadError
 from readapi.responses import answer
 from readapi.schemas import ProjectionsOps, Ready
 from webkit.openapi import Live, problems
@@ -79,11 +80,22 @@ def _projection(s: operations.Standing, head: int, now: datetime) -> dict[str, A
         "dead_letters": s.parked,
         "kept": s.kept,
         "rebuild": rebuild,
+        "verification": None if s.verdict is None else {
+            "checked_at": s.verdict.checked_at, "generation": s.verdict.generation,
+            "position": s.verdict.position, "differences": s.verdict.differences},
     }
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(http: HttpRequest) -> Response:
-    """Prometheus metrics of this process."""
+async def metrics(http: HttpRequest, store: Store) -> Response:
+    """Prometheus metrics of this process, and the differences each projection's last
+    verification found (read from the registry at each scrape)."""
+    gauge: Gauge = http.app.state.verify_differences
+    try:
+        verdicts = await store.run(verification.latest)
+    except ReadError:
+        verdicts = {}
+    for name, verdict in verdicts.items():
+        gauge.labels(name).set(verdict.differences)
     return Response(generate_latest(http.app.state.metrics.registry),
                     media_type=CONTENT_TYPE_LATEST)
