@@ -24,6 +24,7 @@ from consumers.log import EventLog
 from consumers.rebuild import PAGE, Build, Rebuild, RebuildUnderWay, Span, deliveries
 from consumers.tracking import LOG, Mark
 from projections import generations, verification
+from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.generations import Generation, State
 from projections.projection import Projection
@@ -120,14 +121,17 @@ class Verification:
             return envelope.position <= marks.get(partition, tracking.NOTHING).position
 
         span = Span(until=max((m.position for m in marks.values()), default=0), admits=admits)
-        after = build.position
-        while span.until is not None and after < span.until:
-            page = span.of(self._log.read(after, PAGE))
-            if page.last_position <= after:
-                break
-            build.applier.apply(deliveries(page))
-            after = page.last_position
-        build.position = after
+        def reach(cur: Cursor) -> int:
+            after = build.position
+            while span.until is not None and after < span.until:
+                page = span.of(self._log.read(after, PAGE))
+                if page.last_position <= after:
+                    break
+                build.applier.apply_within(cur, deliveries(page))
+                after = page.last_position
+            return after
+        # one transaction, without the projection's lock (held by the caller)
+        build.position = build.applier.database.run(reach)
 
     @staticmethod
     def _compare(projection: Projection, live: Generation, view: Frozen, position: int,

@@ -68,6 +68,20 @@ CREATE UNIQUE INDEX IF NOT EXISTS projection_generations_live
     ON projection_generations (projection) WHERE state = 'live';
 CREATE UNIQUE INDEX IF NOT EXISTS projection_generations_building
     ON projection_generations (projection) WHERE state = 'building';
+CREATE TABLE IF NOT EXISTS projection_snapshots (
+    name text PRIMARY KEY,
+    as_of timestamptz NOT NULL,
+    position bigint NOT NULL DEFAULT 0,
+    created_by text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    ready boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS snapshot_generations (
+    name text NOT NULL,
+    projection text NOT NULL,
+    generation integer NOT NULL,
+    PRIMARY KEY (name, projection)
+);
 CREATE TABLE IF NOT EXISTS projection_verifications (
     projection text PRIMARY KEY,
     checked_at timestamptz NOT NULL,

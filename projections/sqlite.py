@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -251,3 +251,39 @@ class ServingFiles:
                                      "WHERE name = ?", (table,)).fetchone()]
             if parts:
                 conn.execute(f"CREATE TEMP VIEW {table} AS {' UNION ALL '.join(parts)}")
+
+
+def held_files(folder: Path, held: Sequence[generations.Generation]) -> tuple[Path, ...]:
+    """The files of the generations `held` (a snapshot's), in the read-models folder."""
+    return tuple(folder / generations.file_name(g.projection, g.number) for g in held)
+
+
+class HeldFiles:
+    """Reads over a fixed set of generation files (a snapshot's): each reader thread keeps a
+    connection per set, with every file of it attached, so a query names tables as a
+    projection does."""
+
+    KEPT = 8
+    """Sets a thread keeps open."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def reader(self, files: tuple[Path, ...]) -> SqliteCursor:
+        """A cursor over `files`, in autocommit."""
+        opened: dict[tuple[Path, ...], sqlite3.Connection] = getattr(self._local, "opened", {})
+        self._local.opened = opened
+        conn = opened.get(files)
+        if conn is None:
+            if len(opened) >= self.KEPT:
+                for old in opened.values():
+                    old.close()
+                opened.clear()
+            conn = sqlite3.connect(":memory:", detect_types=sqlite3.PARSE_DECLTYPES,
+                                   isolation_level=None, check_same_thread=False, uri=True)
+            conn.create_function("word_similarity", 2, trigrams.word_similarity,
+                                 deterministic=True)
+            for n, path in enumerate(files):
+                conn.execute(f"ATTACH DATABASE ? AS held_{n}", (f"file:{path}?mode=ro",))
+            opened[files] = conn
+        return SqliteCursor(conn.cursor())

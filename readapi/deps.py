@@ -29,3 +29,6 @@ Cursor = Annotated[str | None, Query(description="From the previous page's `next
 
 POSITION_HEADER = "X-Read-Position"
 """The response header naming the position the answer reflects."""
+SnapshotName = Annotated[str | None, Query(
+    max_length=63, description="Answer from this snapshot (GET /v1/snapshots) instead of the "
+                               "live read models, dates judged as of its moment.")]

@@ -51,6 +51,25 @@ class BadMoment(ReadError):
     status, code = 422, "bad_moment"
 
 
+class SnapshotNotFound(ReadError):
+    """No snapshot of that name is ready (none was made, or its build has not finished)."""
+
+    status, code = 404, "snapshot_not_found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no snapshot {name!r} is ready; GET /v1/snapshots lists them")
+
+
+class SnapshotLacks(ReadError):
+    """The snapshot does not hold the read model a query needs."""
+
+    status, code = 404, "snapshot_lacks_read_model"
+
+    def __init__(self, name: str, projection: str) -> None:
+        super().__init__(f"snapshot {name!r} does not hold {projection}; make one with "
+                         f"roster snapshot create --projection {projection}")
+
+
 class BadCursor(ReadError):
     """A page cursor this query did not hand out."""
 

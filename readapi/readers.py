@@ -7,14 +7,15 @@ that does not exist yet, and a database that does not answer.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.db import Cursor
-from projections.sqlite import ServingFiles
+from projections.generations import Generation, schema_name
+from projections.sqlite import HeldFiles, ServingFiles, held_files
 from readapi.errors import ReadModelMissing, ReadStoreUnavailable
 
 T = TypeVar("T")
@@ -26,21 +27,41 @@ class Reader(Protocol):
     def read(self, query: Callable[[Cursor], T]) -> T:
         """`query` on a cursor in autocommit (called from worker threads)."""
 
+    def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
+        """`query` over the generations `held` (a snapshot's) alone."""
+
     def close(self) -> None:
         """Release the connections."""
 
 
 class PostgresReader:
-    """Queries on pooled PostgreSQL connections."""
+    """Queries on pooled PostgreSQL connections (whose search path is the base schema)."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, base: str) -> None:
         self.pool = pool
+        self.base = base
 
     def read(self, query: Callable[[Cursor], T]) -> T:
         """`query` on a cursor of a pooled connection in autocommit."""
         try:
             with self.pool.connection() as conn:
                 return query(conn.cursor())
+        except psycopg.errors.UndefinedTable as error:
+            raise ReadModelMissing from error
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            raise ReadStoreUnavailable from error
+
+    def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
+        """`query` in a transaction whose search path is the schemas of `held` (and
+        `public`, for the extensions' functions)."""
+        schemas = ", ".join(f'"{schema_name(self.base, g.projection, g.number)}"'
+                            for g in held)
+        def scoped(cur: Cursor) -> T:
+            cur.execute(f"SET LOCAL search_path TO {schemas}, public")
+            return query(cur)
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                return scoped(conn.cursor())
         except psycopg.errors.UndefinedTable as error:
             raise ReadModelMissing from error
         except (psycopg.OperationalError, PoolTimeout) as error:
@@ -57,15 +78,25 @@ class SqliteReader:
 
     def __init__(self, store: ServingFiles) -> None:
         self.store = store
+        self.held = HeldFiles()
 
     def read(self, query: Callable[[Cursor], T]) -> T:
         """`query` on this thread's cursor in autocommit."""
-        try:
-            return query(self.store.reader())
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                raise ReadModelMissing from error
-            raise ReadStoreUnavailable from error
+        return _answered(query, self.store.reader)
+
+    def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
+        """`query` on this thread's cursor over the files of `held`."""
+        return _answered(query, lambda: self.held.reader(held_files(self.store.folder, held)))
 
     def close(self) -> None:
         """Nothing to release: the connections belong to their threads."""
+
+
+def _answered(query: Callable[[Cursor], T], cursor: Callable[[], Cursor]) -> T:
+    """`query` on a SQLite cursor, its errors turned into the read API's."""
+    try:
+        return query(cursor())
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            raise ReadModelMissing from error
+        raise ReadStoreUnavailable from error

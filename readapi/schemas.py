@@ -261,6 +261,23 @@ class Dashboard(Public):
     onboardings_per_month: list[MonthCount]
 
 
+class SnapshotPublic(Public):
+    """A snapshot: read models as they stood at a past moment."""
+
+    name: str
+    as_of: datetime
+    position: int = Field(description="The last log position it holds.")
+    created_by: str
+    created_at: datetime
+    projections: list[str]
+
+
+class Snapshots(Public):
+    """Every ready snapshot, by name."""
+
+    items: list[SnapshotPublic]
+
+
 class Lookup(Public):
     """The values one lookup list holds."""
 

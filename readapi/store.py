@@ -18,12 +18,13 @@ from uuid import UUID
 import redis
 from anyio import to_thread
 
-from projections import progress, served_documents
+from projections import progress, served_documents, snapshots
 from projections.db import Cursor
 from projections.envelope import Envelope
 from projections.redis_documents import AsyncDocumentCache, Versioned
+from projections.snapshots import Snapshot
 from readapi.config import ReadApiConfig
-from readapi.errors import PositionNotReached, ReadModelMissing
+from readapi.errors import PositionNotReached, ReadModelMissing, SnapshotLacks, SnapshotNotFound
 from readapi.readers import Reader
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,19 @@ class ReadStore:
         """`query` on a cursor in autocommit (each query sees the newest state), on a worker
         thread."""
         return await to_thread.run_sync(self.reader.read, query)
+
+    async def snapshot(self, name: str, needs: str) -> Snapshot:
+        """The ready snapshot `name`, which must hold the projection `needs`."""
+        found = await self.run(lambda cur: snapshots.find(cur, name))
+        if found is None or not found.ready:
+            raise SnapshotNotFound(name)
+        if needs not in found.projections:
+            raise SnapshotLacks(name, needs)
+        return found
+
+    async def run_held(self, snapshot: Snapshot, query: Callable[[Cursor], T]) -> T:
+        """`query` over the snapshot's generations alone, on a worker thread."""
+        return await to_thread.run_sync(self.reader.read_held, snapshot.generations, query)
 
     async def history(self, agent_id: UUID) -> Sequence[Envelope]:
         """One agent's events from the event store, oldest first (audit replays), on a worker

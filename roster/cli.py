@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import signal
 import threading
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -19,8 +21,9 @@ from consumers.generations import Generations, NoLiveGeneration
 from consumers.log import EventLog
 from consumers.rebuild import PAGE, RebuildUnderWay
 from consumers.redrive import retry_parked
+from consumers.snapshot import SnapshotRefused
 from consumers.verify import Unverifiable
-from projections import generations
+from projections import generations, snapshots
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
 from projections.generations import NotBuilding, State
@@ -36,6 +39,12 @@ cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=T
 dlq = typer.Typer(help="Events a projection refused, parked in order per agent.",
                   no_args_is_help=True)
 cli.add_typer(dlq, name="dlq")
+snapshot = typer.Typer(help="Read models as they stood at a past moment, kept under a name.",
+                       no_args_is_help=True)
+cli.add_typer(snapshot, name="snapshot")
+
+SNAPSHOT_PROJECTIONS = ("agent_summary", "dashboard", "hierarchy")
+"""What a snapshot holds unless told otherwise: what `?snapshot=` serves."""
 
 
 def _stop_on_signals() -> threading.Event:
@@ -288,6 +297,61 @@ def _chosen(names: list[str] | None) -> list[Projection]:
     except KeyError as unknown:
         known = ", ".join(PROJECTIONS)
         raise typer.BadParameter(f"no projection {unknown}; known: {known}") from None
+
+
+@snapshot.command("create")
+def snapshot_create(
+    name: Annotated[str, typer.Argument(help="Its name: lower-case letters, digits, - and _.")],
+    as_of: Annotated[datetime, typer.Option(
+        "--as-of", formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d%z"],
+        help="The moment, in RFC 3339 with an offset, e.g. 2026-03-31T23:59:59+05:30.")],
+    projection: Annotated[list[str] | None, typer.Option(
+        help="Projections to hold (repeatable); by default the summary, the dashboard and "
+             "the hierarchy.")] = None,
+    by: Annotated[str, typer.Option(help="Who asks for it (recorded).")] = getpass.getuser(),
+    page: Annotated[int, typer.Option(min=1, help="Log events per bulk transaction.")] = PAGE,
+    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+) -> None:
+    """Fold the log up to a moment into read-only generations kept under NAME; the read API
+    serves them with ?snapshot=NAME."""
+    settings = _settings()
+    if quiet:
+        logs.configure("WARNING")
+    chosen = _chosen(list(projection or SNAPSHOT_PROJECTIONS))
+    store = pipeline.generations(settings)
+    try:
+        with rebuilds.ProgressBars([p.name for p in chosen], shown=not quiet) as bars:
+            made = pipeline.snapshots(settings, store, page=page, report=bars.update).create(
+                name, as_of, chosen, by)
+    except SnapshotRefused as refused:
+        raise typer.BadParameter(str(refused)) from None
+    except RebuildUnderWay:
+        typer.echo(f"snapshot {name} is being created by another process", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"snapshot {made.name}: {', '.join(made.projections)} as of "
+               f"{made.as_of.isoformat()} (log position {made.position})")
+
+
+@snapshot.command("list")
+def snapshot_list() -> None:
+    """Every snapshot: name, moment, position, who made it and when, and what it holds."""
+    store = pipeline.generations(_settings())
+    typer.echo(f"{'name':<20} {'as of':<26} {'position':>9} {'by':<12} {'state':<8} holds")
+    for s in store.registry.run(snapshots.all_snapshots):
+        typer.echo(f"{s.name:<20} {s.as_of.isoformat():<26} {s.position:>9} "
+                   f"{s.created_by:<12} {'ready' if s.ready else 'unready':<8} "
+                   f"{', '.join(s.projections)}")
+
+
+@snapshot.command("drop")
+def snapshot_drop(name: Annotated[str, typer.Argument(help="The snapshot to remove.")]) -> None:
+    """Remove a snapshot and its tables."""
+    settings = _settings()
+    dropped = pipeline.snapshots(settings, pipeline.generations(settings)).drop(name)
+    if dropped is None:
+        typer.echo(f"no snapshot {name}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"snapshot {name} dropped")
 
 
 @dlq.command("list")

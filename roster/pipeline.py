@@ -29,6 +29,7 @@ from consumers.log_feed import LogFeed
 from consumers.rebuild import PAGE, Rebuild, RebuildUnderWay, Report
 from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
+from consumers.snapshot import Snapshots
 from consumers.verify import Verification
 from projections import generations as generations_registry
 from projections.catalog import CACHED, PROJECTIONS
@@ -146,6 +147,15 @@ def verification(settings: Settings, store: Generations, service: AgentService |
     events = EventLog(service or agent_service(settings))
     job = Rebuild(events, store, handover(settings), page, report=report)
     return Verification(events, store, handover(settings), job)
+
+
+def snapshots(settings: Settings, store: Generations, service: AgentService | None = None,
+              page: int = PAGE, report: Callable[[Report], None] = lambda _: None) -> Snapshots:
+    """The snapshot jobs of the settings' store, reading its event store's log (through
+    `service`, or one built here), folding through the rebuild's machinery."""
+    events = EventLog(service or agent_service(settings))
+    return Snapshots(events, store, Rebuild(events, store, handover(settings), page,
+                                            report=report))
 
 
 def _forget_documents(settings: Settings, generation: Generation) -> None:

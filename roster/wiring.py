@@ -103,4 +103,5 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
                           kwargs={"autocommit": True}, open=True)
     cache = AsyncDocumentCache(redis.asyncio.Redis.from_url(
         settings.redis_url, socket_timeout=1, socket_connect_timeout=1), settings.redis_prefix)
-    return create_read_app(ReadStore(PostgresReader(pool), cache, config))
+    return create_read_app(ReadStore(PostgresReader(pool, settings.postgres_schema), cache,
+                                     config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -10,9 +11,11 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from projections import cache_marks, search
+from projections.agent_summary import AgentSummary
+from projections.db import Cursor as DbCursor
 from projections.lookups import AgentStatus, AgentType, Region
 from readapi import cursors
-from readapi.deps import Cursor, Limit, MinPosition, Store, Viewer
+from readapi.deps import Cursor, Limit, MinPosition, SnapshotName, Store, Viewer
 from readapi.errors import AgentNotFound
 from readapi.responses import answer, page
 from readapi.schemas import AgentsPage, ProfilePublic
@@ -40,15 +43,23 @@ async def search_agents(
     cursor: Cursor = None,
     limit: Limit = 50,
     min_position: MinPosition = None,
+    snapshot: SnapshotName = None,
 ) -> Response:
-    """Agents matching every given filter, a page at a time in a stable order."""
-    position = await store.wait(SEARCH, min_position)
+    """Agents matching every given filter, a page at a time in a stable order; from a
+    snapshot when one is named (licenses expiring judged from its date)."""
     filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
                              license_expiring_within_days)
     after = cursors.decode_search(cursor, sort)
-    today = date.today()
-    rows = await store.run(lambda cur: search.search(cur, filters, sort, after, limit + 1,
-                                                      today))
+
+    def found(today: date) -> Callable[[DbCursor], list[AgentSummary]]:
+        return lambda cur: search.search(cur, filters, sort, after, limit + 1, today)
+    if snapshot is not None:
+        held = await store.snapshot(snapshot, SEARCH[0])
+        rows = await store.run_held(held, found(held.as_of.date()))
+        position = held.position
+    else:
+        position = await store.wait(SEARCH, min_position)
+        rows = await store.run(found(date.today()))
     return page(rows, limit, lambda r: cursors.encode(search.key_of(r, sort)), position)
 
 

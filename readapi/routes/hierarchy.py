@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from projections import cache_marks, hierarchy
-from readapi.deps import MinPosition, Store, Viewer
+from readapi.deps import MinPosition, SnapshotName, Store, Viewer
 from readapi.errors import AgentNotFound, SubtreeTooLarge
 from readapi.responses import answer
 from readapi.schemas import Hierarchy, Subtree
@@ -30,15 +30,29 @@ def _node(n: hierarchy.Node) -> dict[str, Any]:
 @router.get("/{agent_id}/hierarchy", response_model=Hierarchy,
             responses=problems(401, 404, 422, 503))
 async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
-                        min_position: MinPosition = None) -> Response:
-    """The managers above the agent (root first), its direct reports and its subtree size."""
+                        min_position: MinPosition = None,
+                        snapshot: SnapshotName = None) -> Response:
+    """The managers above the agent (root first), its direct reports and its subtree size
+    (from a snapshot when one is named)."""
+    if snapshot is not None:
+        held = await store.snapshot(snapshot, HIERARCHY[0])
+        chains, (reports, size) = await store.run_held(held, lambda cur: (
+            hierarchy.chains(cur, [agent_id]), hierarchy.around(cur, agent_id, MAX_REPORTS)))
+        if agent_id not in chains:
+            raise AgentNotFound(agent_id)
+        return _hierarchy(agent_id, chains[agent_id][1], reports, size, held.position)
     position = await store.wait(HIERARCHY, min_position)
     (chain,) = await store.documents([cache_marks.chain_key(agent_id)],
                                      fresh=min_position is not None)
     if chain is None:
         raise AgentNotFound(agent_id)
     reports, size = await store.run(lambda cur: hierarchy.around(cur, agent_id, MAX_REPORTS))
-    return answer({"agent_id": agent_id, "chain": chain[1],
+    return _hierarchy(agent_id, chain[1], reports, size, position)
+
+
+def _hierarchy(agent_id: UUID, chain: Any, reports: list[hierarchy.Node], size: int,
+               position: int) -> Response:
+    return answer({"agent_id": agent_id, "chain": chain,
                    "direct_reports": [_node(r) for r in reports], "subtree_size": size},
                   position)
 
