@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
+    def _embedded_reads_the_log(self) -> Settings:
+        """Unless set, the consumers read Kafka beside PostgreSQL and the event store's log on
+        the embedded default (SQLite), which runs no broker."""
+        if "transport" not in self.model_fields_set and self.store is Store.SQLITE:
+            self.transport = Transport.LOG
+        return self
+
+    @model_validator(mode="after")
     def _no_default_secrets_outside_embedded(self) -> Settings:
         if self.store is Store.SQLITE:
             return self

@@ -15,7 +15,8 @@ from projections.envelope import Envelope
 from projections.notifications import KINDS
 
 
-def _paths(docs: dict[UUID, Document]) -> dict[UUID, list[UUID]]:
+def paths_of(docs: dict[UUID, Document]) -> dict[UUID, list[UUID]]:
+    """Each agent's path from the root (itself last), from the profiles' manager links."""
     def up(agent: UUID) -> list[UUID]:
         manager = docs[agent]["manager_id"]
         return [*up(UUID(manager)), agent] if manager else [agent]
@@ -45,7 +46,7 @@ def assert_equals_fold(database: Database, envelopes: Sequence[Envelope],
                     "WHERE agent_id = ANY(%s)")
         assert dict(held) == docs, table
     paths = rows("SELECT agent_id, path FROM hierarchy WHERE agent_id = ANY(%s)")
-    assert dict(paths) == _paths(docs)
+    assert dict(paths) == paths_of(docs)
     for table, expected in [
         ("timeline", Counter(e.agent_id for e in mine)),
         ("audit_log", Counter(e.agent_id for e in mine)),
