@@ -1,6 +1,7 @@
 """Rebuild of all seven projections from a log of `--agents` x 5 events, on PostgreSQL and on
-SQLite, against (b) today's path (fresh appliers fed by the log feed in normal batches, over
-the first `--baseline-events`) and (c) the raw rate of reading and decoding the log alone.
+SQLite, and (d) the verification of the rebuilt read models against the log, beside (b) today's
+path (fresh appliers fed by the log feed in normal batches, over the first
+`--baseline-events`) and (c) the raw rate of reading and decoding the log alone.
 Each measurement runs in a process of its own, so its peak memory is its own.
 
     .venv/bin/python -m bench.rebuild [--agents 200000] [--stores postgres,sqlite]
@@ -92,8 +93,8 @@ def measure(phase: str, store: Store, where: str, limit: int) -> dict[str, Any]:
             for envelope in page.envelopes:
                 _ = envelope.event
             after = page.last_position
-    elif phase == "rebuild":
-        subprocess.run([sys.executable, "-m", "roster", "rebuild", "--all", "--quiet"],
+    elif phase in ("rebuild", "verify"):
+        subprocess.run([sys.executable, "-m", "roster", phase, "--all", "--quiet"],
                        env={**os.environ, **settings.environment()}, check=True,
                        stdout=sys.stderr)
     else:
@@ -166,11 +167,12 @@ def bench_store(store: Store, agents: int, baseline: int) -> list[tuple[str, dic
         print(f"{store.value}: {head:,} events written in {time.perf_counter() - started:.0f}s",
               flush=True)
         results = [("half", half)]
-        for phase in ("raw", "today", "rebuild"):
+        for phase in ("raw", "today", "rebuild", "verify"):
             found = run_phase(phase, store, where, baseline)
             print(f"  {phase}: {found}", flush=True)
             results.append((phase, found))
-            wipe_read_models(settings)
+            if phase != "rebuild":  # the verification compares the rebuilt generations
+                wipe_read_models(settings)
         return results
     finally:
         if store is Store.POSTGRES:
@@ -180,7 +182,8 @@ def bench_store(store: Store, agents: int, baseline: int) -> list[tuple[str, dic
 
 
 LABELS = {"rebuild": "(a) roster rebuild --all", "today": "(b) fresh appliers, log feed",
-          "raw": "(c) read and decode the log", "half": "(a) on the first half of the log"}
+          "raw": "(c) read and decode the log", "half": "(a) on the first half of the log",
+          "verify": "(d) roster verify --all, after (a)"}
 
 
 def main() -> None:
@@ -201,15 +204,15 @@ def main() -> None:
              for s in args.stores.split(",")}
     print(f"\n{args.agents:,} agents x 5 events; (b) over the first {args.baseline_events:,}; "
           "peak MB of the process and its workers")
-    print("| store | path | log events | seconds | events/s | vs (b) | peak MB |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| store | path | log events | seconds | events/s | vs (b) | vs (a) | peak MB |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for store, results in table.items():
         rates = {phase: r["events"] / r["seconds"] for phase, r in results}
-        for phase in ("rebuild", "today", "raw", "half"):
+        for phase in ("rebuild", "verify", "today", "raw", "half"):
             r = dict(results)[phase]
             print(f"| {store.value} | {LABELS[phase]} | {r['events']:,} | {r['seconds']:.1f} | "
                   f"{rates[phase]:,.0f} | {rates[phase] / rates['today']:.1f} | "
-                  f"{r['peak_mb']:.0f} |")
+                  f"{rates[phase] / rates['rebuild']:.2f} | {r['peak_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -71,11 +71,11 @@ class ProgressBars:
 
 def status_lines(found: Sequence[Generation]) -> list[str]:
     """The generations as a table: the live one of each projection, any kept, any under
-    construction with its progress and rate."""
+    construction (a rebuild's, a verification's, a snapshot's) with its progress and rate."""
     lines = [f"{'projection':<14} {'gen':>3} {'ver':>3} {'state':<9} {'position':>10} "
              f"{'of':>10} {'ev/s':>8}  since"]
     for g in found:
-        moment = g.switched_at if g.state is not State.BUILDING else g.started_at
+        moment = g.switched_at if g.state in (State.LIVE, State.KEPT) else g.started_at
         lines.append(f"{g.projection:<14} {g.number:>3} {g.version:>3} {g.state.value:<9} "
                      f"{g.position:>10} {g.target:>10} {g.rate:>8,.0f}  "
                      f"{moment.isoformat(timespec='seconds') if moment else '-'}")
