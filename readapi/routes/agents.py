@@ -27,7 +27,7 @@ SEARCH = ("agent_summary",)
 PROFILE = ("agent_profile", "hierarchy")
 
 
-@router.get("", response_model=AgentsPage, responses=problems(401, 422, 503))
+@router.get("", response_model=AgentsPage, responses=problems(401, 404, 422, 503))
 async def search_agents(
     store: Store, _: Viewer,
     q: Annotated[str | None, Query(min_length=1, max_length=100,
