@@ -11,9 +11,10 @@ inside the switch itself, while the live consumers wait on the projection's lock
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -105,6 +106,23 @@ class RebuildUnderWay(RuntimeError):
     """Another process is rebuilding the projection named."""
 
 
+@contextlib.contextmanager
+def leased(store: Generations, names: Sequence[str]) -> Iterator[None]:
+    """The leases of `names` (projections, or other jobs' keys) held for the block;
+    `RebuildUnderWay` when another process holds one of them."""
+    releases: list[Release] = []
+    try:
+        for name in names:
+            release = store.lease(name)
+            if release is None:
+                raise RebuildUnderWay(name)
+            releases.append(release)
+        yield
+    finally:
+        for release in releases:
+            release()
+
+
 class Rebuild:
     """Builds, catches up and switches new generations of some projections."""
 
@@ -124,17 +142,8 @@ class Rebuild:
         """Build a new generation of each of `projections` (resuming one already under way)
         and make it live; the generations made live. `RebuildUnderWay` when another process
         rebuilds one of them."""
-        leases: list[Release] = []
-        try:
-            for projection in projections:
-                lease = self._store.lease(projection.name)
-                if lease is None:
-                    raise RebuildUnderWay(projection.name)
-                leases.append(lease)
+        with leased(self._store, [p.name for p in projections]):
             return self._rebuild(projections)
-        finally:
-            for release in leases:
-                release()
 
     def _rebuild(self, projections: Sequence[Projection]) -> list[Generation]:
         builds = [self.start(p) for p in projections]

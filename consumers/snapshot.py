@@ -17,7 +17,7 @@ from uuid import UUID
 from consumers.database import DDL_LOCK
 from consumers.generations import Generations
 from consumers.log import EventLog
-from consumers.rebuild import Rebuild, RebuildUnderWay, Span
+from consumers.rebuild import Rebuild, Span, leased
 from projections import snapshots
 from projections.db import Cursor
 from projections.envelope import Envelope
@@ -28,10 +28,6 @@ from projections.snapshots import Snapshot
 
 class SnapshotRefused(ValueError):
     """A snapshot that cannot be made as asked: a bad name, a name taken, a future moment."""
-
-
-def _lease_name(name: str) -> str:
-    return f"snapshot.{name}"
 
 
 class Prefix:
@@ -74,13 +70,8 @@ class Snapshots:
                                   "'-' and '_' (at most 63)")
         if as_of.tzinfo is None or as_of > self._now():
             raise SnapshotRefused("the moment must be in the past, with a time zone")
-        release = self._store.lease(_lease_name(name))
-        if release is None:
-            raise RebuildUnderWay(_lease_name(name))
-        try:
+        with leased(self._store, [f"snapshot.{name}"]):
             return self._create(name, as_of, projections, created_by)
-        finally:
-            release()
 
     def _create(self, name: str, as_of: datetime, projections: Sequence[Projection],
                 created_by: str) -> Snapshot:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from consumers import tracking
@@ -21,7 +21,7 @@ from consumers.database import DDL_LOCK
 from consumers.generations import Frozen, Generations, Handover
 from consumers.kafka_io import partition_of
 from consumers.log import EventLog
-from consumers.rebuild import PAGE, Build, Rebuild, RebuildUnderWay, Span, deliveries
+from consumers.rebuild import PAGE, Build, Rebuild, Span, deliveries, leased
 from consumers.tracking import LOG, Mark
 from projections import generations, verification
 from projections.db import Cursor
@@ -35,27 +35,17 @@ class Verification:
     """Verifies projections against the log, one verdict each."""
 
     def __init__(self, events: EventLog, store: Generations, handover: Handover,
-                 rebuild: Rebuild, recorded: Callable[[Verdict], None] = lambda _: None) -> None:
+                 rebuild: Rebuild) -> None:
         self._log = events
         self._store = store
         self._handover = handover
         self._rebuild = rebuild
-        self._recorded = recorded
 
     def run(self, projections: Sequence[Projection]) -> list[Verdict]:
         """A verdict for each of `projections`, kept as its last; `RebuildUnderWay` when a
         rebuild (or another verification) of one of them is running."""
-        releases = []
-        try:
-            for projection in projections:
-                release = self._store.lease(projection.name)
-                if release is None:
-                    raise RebuildUnderWay(projection.name)
-                releases.append(release)
+        with leased(self._store, [p.name for p in projections]):
             return self._verify(projections)
-        finally:
-            for release in releases:
-                release()
 
     def _verify(self, projections: Sequence[Projection]) -> list[Verdict]:
         started = time.monotonic()
@@ -107,7 +97,6 @@ class Verification:
                 view = stack.enter_context(self._store.frozen(live, build.generation))
             verdict = self._compare(build.projection, live, view, build.position, started)
         self._store.registry.run(lambda cur: verification.record(cur, verdict))
-        self._recorded(verdict)
         return verdict
 
     def _reach(self, build: Build, marks: dict[int, Mark]) -> None:
