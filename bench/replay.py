@@ -34,7 +34,6 @@ from roster.settings import Settings, Store
 from roster.wiring import agent_service
 from tests.agents import license_, new_agent
 from tests.builders import TODAY
-from tests.conftest import drop_schemas
 from tests.pipeline.conftest import free_port
 from webkit.auth import Role, issue_token
 
@@ -91,10 +90,7 @@ def store(kind: Store) -> Iterator[Settings]:
     """Settings on a fresh store of `kind`, removed afterwards."""
     if kind is Store.POSTGRES:
         with postgres() as made:
-            try:
-                yield made
-            finally:
-                drop_schemas(made)
+            yield made
         return
     folder = tempfile.mkdtemp(prefix="bench-replay-")
     try:

@@ -37,6 +37,7 @@ from domain.agent import Agent
 from domain.values import AgentType, License, LicenseType, Provenance, Region
 from roster.settings import Settings, Store
 from tests.builders import license_body, onboard_body
+from tests.conftest import drop_schemas
 from webkit.auth import Role, issue_token
 
 WARM_UP = 40
@@ -64,8 +65,7 @@ def fresh_schema() -> Iterator[Settings]:
     try:
         yield settings
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{settings.postgres_schema}" CASCADE')
+        drop_schemas(settings)
 
 
 def timed(workers: int, jobs: list[Callable[[], Any]]) -> tuple[float, list[float]]:
