@@ -214,8 +214,8 @@ def rebuild(
         groups = rebuilds.shares(names, workers)
         if len(groups) > 1:
             flags = ["--page", str(page), *(["--keep"] if keep else [])]
-            code = rebuilds.run_workers(groups, flags,
-                                        lambda: store.registry.run(generations.listed), bars)
+            code = max(worker.code for worker in rebuilds.run_workers(
+                "rebuild", groups, flags, lambda: store.registry.run(generations.listed), bars))
         else:
             code = _rebuild_here(settings, store, chosen, page, keep, bars)
     if not quiet and code == 0:
@@ -248,6 +248,8 @@ def verify(
     repair: Annotated[bool, typer.Option(
         help="Rebuild each projection that differs, then verify it again.")] = False,
     page: Annotated[int, typer.Option(min=1, help="Log events per bulk transaction.")] = PAGE,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Processes sharing the projections out (each reads the log).")] = 2,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
     """Compare each live read model, row by row, with a fresh fold of the log at the same
@@ -262,17 +264,13 @@ def verify(
     store = pipeline.generations(settings)
     shown = not (quiet or as_json)
     try:
-        with rebuilds.ProgressBars([p.name for p in chosen], shown=shown) as bars:
-            verdicts = pipeline.verification(settings, store, page=page,
-                                             report=bars.update).run(chosen)
+        verdicts = _verified(settings, store, chosen, page, workers, shown)
         drifted = [p for p, v in zip(chosen, verdicts, strict=True) if v.differences]
         if repair and drifted:
             _say_verdicts(verdicts, as_json)
             with rebuilds.ProgressBars([p.name for p in drifted], shown=shown) as bars:
                 pipeline.rebuild(settings, store, page=page, report=bars.update).run(drifted)
-            with rebuilds.ProgressBars([p.name for p in drifted], shown=shown) as bars:
-                verdicts = pipeline.verification(settings, store, page=page,
-                                                 report=bars.update).run(drifted)
+            verdicts = _verified(settings, store, drifted, page, workers, shown)
     except RebuildUnderWay as busy:
         typer.echo(f"{busy} is being rebuilt or verified by another process", err=True)
         raise typer.Exit(2) from None
@@ -281,6 +279,25 @@ def verify(
         raise typer.Exit(2) from None
     _say_verdicts(verdicts, as_json)
     raise typer.Exit(1 if any(v.differences for v in verdicts) else 0)
+
+
+def _verified(settings: Settings, store: Generations, chosen: list[Projection], page: int,
+              workers: int, shown: bool) -> list[Verdict]:
+    """The verdicts on `chosen`, in their order: verified here, or by worker processes each
+    verifying a share (a worker that could not run has said why; exit 2)."""
+    names = [p.name for p in chosen]
+    with rebuilds.ProgressBars(names, shown=shown) as bars:
+        groups = rebuilds.shares(names, workers)
+        if len(groups) == 1:
+            return pipeline.verification(settings, store, page=page,
+                                         report=bars.update).run(chosen)
+        done = rebuilds.run_workers("verify", groups, ["--page", str(page), "--json"],
+                                    lambda: store.registry.run(generations.listed), bars)
+    if any(worker.code not in (0, 1) for worker in done):
+        raise typer.Exit(2)
+    found = {v.projection: v for worker in done
+             for v in map(Verdict.of_json, orjson.loads(worker.output))}
+    return [found[name] for name in names]
 
 
 def _say_verdicts(verdicts: list[Verdict], as_json: bool) -> None:

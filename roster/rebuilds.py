@@ -1,14 +1,18 @@
-"""What `roster rebuild` shows and how it shares out the work: a progress bar per projection,
-the generations' status, and worker processes that each rebuild a share of the projections."""
+"""What `roster rebuild` and `roster verify` show and how they share out the work: a progress
+bar per projection, the generations' status, and worker processes that each rebuild (or
+verify) a share of the projections."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
 from rich.progress import (
@@ -105,40 +109,66 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def run_workers(groups: list[list[str]], flags: list[str],
-                registry: Callable[[], list[Generation]], bars: ProgressBars) -> int:
-    """Run one `roster rebuild` per group side by side, showing their progress from the
-    registry; the worst exit code."""
+def run_workers(job: str, groups: list[list[str]], flags: list[str],
+                registry: Callable[[], list[Generation]], bars: ProgressBars) -> list[Finished]:
+    """Run one `roster JOB` (`rebuild` or `verify`) per group side by side, showing their
+    progress from the registry; each one's exit code and output."""
     started = time.time()
-    command = [sys.executable, "-m", "roster", "rebuild", *flags, "--workers", "1", "--quiet"]
-    workers = [subprocess.Popen([*command, *group],  # noqa: S603 - names from the catalog
-                                preexec_fn=_die_with_parent) for group in groups]
-    names = [name for group in groups for name in group]
+    state = State.VERIFYING if job == "verify" else State.BUILDING
+    command = [sys.executable, "-m", "roster", job, *flags, "--workers", "1", "--quiet"]
+    with contextlib.ExitStack() as files:
+        outputs = [files.enter_context(tempfile.TemporaryFile()) for _ in groups]
+        workers = [subprocess.Popen([*command, *group],  # noqa: S603 - names from the catalog
+                                    stdout=out, preexec_fn=_die_with_parent)
+                   for group, out in zip(groups, outputs, strict=True)]
+        _follow(workers, [name for group in groups for name in group], registry, bars,
+                started, state)
+        for out in outputs:
+            out.seek(0)
+        return [Finished(w.returncode, out.read().decode())
+                for w, out in zip(workers, outputs, strict=True)]
+
+
+def _follow(workers: list[subprocess.Popen[bytes]], names: list[str],
+            registry: Callable[[], list[Generation]], bars: ProgressBars, started: float,
+            state: State) -> None:
+    """Show the workers' progress from the registry until they have all ended (a rebuild's
+    also in its metrics)."""
     applied = dict.fromkeys(names, 0)
     while True:
         finished = all(w.poll() is not None for w in workers)
-        for report in progress_of(registry(), names, started):
+        for report in progress_of(registry(), names, started, state):
             bars.update(report)
-            metrics.REBUILD_EVENTS.labels(report.projection).inc(
-                max(0, report.position - applied[report.projection]))
-            applied[report.projection] = max(applied[report.projection], report.position)
-            metrics.REBUILD_PROGRESS.labels(report.projection).set(
-                min(1.0, report.position / report.head) if report.head else 0.0)
+            if state is State.BUILDING:
+                metrics.REBUILD_EVENTS.labels(report.projection).inc(
+                    max(0, report.position - applied[report.projection]))
+                applied[report.projection] = max(applied[report.projection], report.position)
+                metrics.REBUILD_PROGRESS.labels(report.projection).set(
+                    min(1.0, report.position / report.head) if report.head else 0.0)
         if finished:
-            return max(w.returncode for w in workers)
+            return
         time.sleep(0.25)
 
 
-def progress_of(found: list[Generation], names: Sequence[str], since: float) -> list[Report]:
-    """A report per projection from the registry: its generation being built, or the one
-    that went live since `since` (epoch seconds)."""
+@dataclass(frozen=True)
+class Finished:
+    """A worker's exit code and what it printed."""
+
+    code: int
+    output: str
+
+
+def progress_of(found: list[Generation], names: Sequence[str], since: float,
+                state: State = State.BUILDING) -> list[Report]:
+    """A report per projection from the registry: its generation in `state` (being built or
+    verified), or the one that went live since `since` (epoch seconds)."""
     reports = []
     for name in names:
         mine = [g for g in found if g.projection == name]
-        building = next((g for g in mine if g.state is State.BUILDING), None)
+        building = next((g for g in mine if g.state is state), None)
         live = next((g for g in mine if g.state is State.LIVE), None)
         if building is not None:
-            reports.append(Report(name, building.number, "building", building.position,
+            reports.append(Report(name, building.number, state.value, building.position,
                                   building.target, building.rate))
         elif live is not None and live.switched_at and live.switched_at.timestamp() >= since:
             metrics.PROJECTION_GENERATION.labels(name).set(live.number)
