@@ -147,8 +147,9 @@ def wipe_read_models(settings: Settings) -> None:
         conn.execute(f'DROP TABLE IF EXISTS "{base}".projection_generations')
 
 
-def bench_store(store: Store, agents: int, baseline: int) -> list[tuple[str, dict[str, Any]]]:
-    """Seed a fresh store and measure the three paths on it."""
+def bench_store(store: Store, agents: int, baseline: int,
+                paths: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Seed a fresh store and measure `paths` on it."""
     where = (f"bench_rebuild_{uuid.uuid4().hex[:8]}" if store is Store.POSTGRES
              else tempfile.mkdtemp(prefix="bench-rebuild-"))
     settings = settings_for(store, where)
@@ -159,15 +160,17 @@ def bench_store(store: Store, agents: int, baseline: int) -> list[tuple[str, dic
         service = agent_service(settings)
         started = time.perf_counter()
         fill(service, agents // 2, 1)
-        half = run_phase("rebuild", store, where, baseline)
-        print(f"  rebuild of half the log: {half}", flush=True)
-        wipe_read_models(settings)
+        results = []
+        if "half" in paths:
+            half = run_phase("rebuild", store, where, baseline)
+            print(f"  rebuild of half the log: {half}", flush=True)
+            results.append(("half", half))
+            wipe_read_models(settings)
         head = fill(service, agents - agents // 2, agents // 2 + 1)
         service.close()
         print(f"{store.value}: {head:,} events written in {time.perf_counter() - started:.0f}s",
               flush=True)
-        results = [("half", half)]
-        for phase in ("raw", "today", "rebuild", "verify"):
+        for phase in [p for p in ("raw", "today", "rebuild", "verify") if p in paths]:
             found = run_phase(phase, store, where, baseline)
             print(f"  {phase}: {found}", flush=True)
             results.append((phase, found))
@@ -192,6 +195,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=200_000)
     parser.add_argument("--baseline-events", type=int, default=100_000)
     parser.add_argument("--stores", default="postgres,sqlite")
+    parser.add_argument("--paths", default="rebuild,verify,today,raw,half",
+                        help="Which of them to measure (verify needs rebuild).")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--where", help=argparse.SUPPRESS)
@@ -200,7 +205,8 @@ def main() -> None:
     if args.phase:
         print(json.dumps(measure(args.phase, Store(args.store), args.where, args.limit)))
         return
-    table = {Store(s): bench_store(Store(s), args.agents, args.baseline_events)
+    paths = args.paths.split(",")
+    table = {Store(s): bench_store(Store(s), args.agents, args.baseline_events, paths)
              for s in args.stores.split(",")}
     print(f"\n{args.agents:,} agents x 5 events; (b) over the first {args.baseline_events:,}; "
           "peak MB of the process and its workers")
@@ -208,11 +214,15 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for store, results in table.items():
         rates = {phase: r["events"] / r["seconds"] for phase, r in results}
-        for phase in ("rebuild", "verify", "today", "raw", "half"):
+        for phase in [p for p in ("rebuild", "verify", "today", "raw", "half") if p in rates]:
             r = dict(results)[phase]
             print(f"| {store.value} | {LABELS[phase]} | {r['events']:,} | {r['seconds']:.1f} | "
-                  f"{rates[phase]:,.0f} | {rates[phase] / rates['today']:.1f} | "
-                  f"{rates[phase] / rates['rebuild']:.2f} | {r['peak_mb']:.0f} |")
+                  f"{rates[phase]:,.0f} | {_ratio(rates, phase, 'today', 1)} | "
+                  f"{_ratio(rates, phase, 'rebuild', 2)} | {r['peak_mb']:.0f} |")
+
+
+def _ratio(rates: dict[str, float], phase: str, baseline: str, digits: int) -> str:
+    return f"{rates[phase] / rates[baseline]:.{digits}f}" if baseline in rates else "-"
 
 
 if __name__ == "__main__":
