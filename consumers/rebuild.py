@@ -57,6 +57,10 @@ class Build:
         """Log events per second applied by this run."""
         return (self.position - self.started_at) / max(time.monotonic() - self.since, 1e-9)
 
+    def close(self) -> None:
+        """Close its connection to the generation's tables."""
+        self.applier.database.close()
+
 
 @dataclass(frozen=True)
 class Report:
@@ -147,8 +151,12 @@ class Rebuild:
 
     def _rebuild(self, projections: Sequence[Projection]) -> list[Generation]:
         builds = [self.start(p) for p in projections]
-        self.load(builds)
-        return [self._switch(build) for build in builds]
+        try:
+            self.load(builds)
+            return [self._switch(build) for build in builds]
+        finally:
+            for build in builds:
+                build.close()
 
     def start(self, projection: Projection) -> Build:
         """The generation of `projection` under way, or a new one with its tables made and

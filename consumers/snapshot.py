@@ -86,7 +86,11 @@ class Snapshots:
         self._store.registry.run(lambda cur: snapshots.hold(
             cur, name, [b.generation for b in builds]))
         prefix = Prefix(as_of)
-        self._rebuild.load(builds, Span(until=head, admits=prefix))
+        try:
+            self._rebuild.load(builds, Span(until=head, admits=prefix))
+        finally:
+            for build in builds:
+                build.close()
 
         def finish(cur: Cursor) -> Snapshot:
             snapshots.finish(cur, name, prefix.position)

@@ -60,6 +60,7 @@ class Verification:
             verdicts = [self._judge(build, started) for build in builds]
         finally:
             for build in builds:
+                build.close()
                 self._forget(build.generation)
         return verdicts
 
@@ -84,8 +85,12 @@ class Verification:
         self._store.drop(generation)
 
     def _live_marks(self, projection: str) -> dict[int, Mark]:
-        return self._store.live(projection).run(lambda cur: tracking.source_marks(
-            cur, projection, self._handover.source))
+        database = self._store.live(projection)
+        try:
+            return database.run(lambda cur: tracking.source_marks(
+                cur, projection, self._handover.source))
+        finally:
+            database.close()
 
     def _judge(self, build: Build, started: float) -> Verdict:
         """Hold the live generation still while the fresh one reaches its marks and a

@@ -4,15 +4,18 @@ exactly what the live read models answered at those moments, on both stores."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import pytest
 from fastapi.testclient import TestClient
 
 from commands import models as cmd
 from commands.service import AgentService
-from readapi.schemas import Snapshots
+from consumers.snapshot import Snapshots
+from readapi import schemas
 from roster import pipeline
 from roster.settings import Settings
 from tests.readapi.agents import APPROVER, move, onboard
@@ -49,9 +52,17 @@ def _grow(write: AgentService, agents: list[UUID], phase: int) -> None:
     move(write, batch[3], batch[1])
 
 
+@pytest.fixture
+def jobs(read_settings: Settings, write: AgentService) -> Iterator[Snapshots]:
+    """The snapshot jobs of the test's store (their connection closed afterwards)."""
+    store = pipeline.generations(read_settings)
+    yield pipeline.snapshots(read_settings, store, write)
+    store.registry.close()
+
+
 def test_snapshots_of_past_moments_answer_what_the_live_models_answered_then(
     write: AgentService, models: Models, client: TestClient, viewer: dict[str, str],
-    read_settings: Settings,
+    jobs: Snapshots,
 ) -> None:
     agents: list[UUID] = []
     recorded: list[tuple[datetime, dict[str, Any]]] = []
@@ -63,7 +74,6 @@ def test_snapshots_of_past_moments_answer_what_the_live_models_answered_then(
     _grow(write, agents, 3)
     models.catch_up()
 
-    jobs = pipeline.snapshots(read_settings, pipeline.generations(read_settings), write)
     for n, (moment, answers) in reversed(list(enumerate(recorded))):
         made = jobs.create(f"q{n}", moment, pipeline.projections(HELD), "auditor-1")
         assert made.ready
@@ -74,7 +84,7 @@ def test_snapshots_of_past_moments_answer_what_the_live_models_answered_then(
 
     listing = client.get("/v1/snapshots", headers=viewer)
     assert listing.status_code == 200
-    snapshots = Snapshots.model_validate(listing.json()).items
+    snapshots = schemas.Snapshots.model_validate(listing.json()).items
     assert [s.name for s in snapshots] == ["q0", "q1", "q2"]
     assert [s.as_of for s in snapshots] == [moment for moment, _ in recorded]
     assert snapshots[0].position < snapshots[1].position < snapshots[2].position
@@ -83,11 +93,10 @@ def test_snapshots_of_past_moments_answer_what_the_live_models_answered_then(
 
 def test_a_snapshot_is_refused_when_missing_or_lacking_the_read_model(
     write: AgentService, models: Models, client: TestClient, viewer: dict[str, str],
-    read_settings: Settings,
+    jobs: Snapshots,
 ) -> None:
     agent = onboard(write)
     models.catch_up()
-    jobs = pipeline.snapshots(read_settings, pipeline.generations(read_settings), write)
     jobs.create("only-search", datetime.now(UTC), pipeline.projections(["agent_summary"]),
                 "auditor-1")
     for path, snapshot, code in [

@@ -86,7 +86,11 @@ def caught_up(settings: Settings, service: AgentService, timeout: float = 120) -
 
 def registry(settings: Settings) -> list[Generation]:
     """Every generation as the registry lists it."""
-    return pipeline.generations(settings).registry.run(generations.listed)
+    store = pipeline.generations(settings)
+    try:
+        return store.registry.run(generations.listed)
+    finally:
+        store.registry.close()
 
 
 def assert_whole_log_folded(settings: Settings, service: AgentService) -> None:

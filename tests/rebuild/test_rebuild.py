@@ -77,13 +77,13 @@ def test_a_rebuild_killed_five_times_resumes_where_it_stood_and_equals_the_fold(
     for kill in range(5):
         assert pending, "something is still being built, to be killed again"
         port = free_port()
-        job = roster.start("rebuild", *pending, "--page", "100", "--metrics-port", str(port))
+        job = roster.start("rebuild", *pending, "--page", "50", "--metrics-port", str(port))
         before = {name: position for name, (_, position) in seen.items()}
         assert wait_for(partial(_progressed, settings, before), every=0.05), \
             "the job made progress before it was killed"
         if kill == 0:
             _shows_the_rebuild(settings, port)
-        time.sleep(chance.uniform(0, 0.3))
+        time.sleep(chance.uniform(0, 0.2))
         job.kill()
         assert job.wait() != 0, "killed before it finished"
         now = _building(settings)

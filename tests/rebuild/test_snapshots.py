@@ -28,7 +28,11 @@ from webkit.auth import Role, issue_token
 
 
 def _snapshot(settings: Settings, name: str) -> Snapshot | None:
-    return pipeline.generations(settings).registry.run(lambda cur: snapshots.find(cur, name))
+    store = pipeline.generations(settings)
+    try:
+        return store.registry.run(lambda cur: snapshots.find(cur, name))
+    finally:
+        store.registry.close()
 
 
 def _progressed(settings: Settings) -> bool:
@@ -55,6 +59,7 @@ def _assert_holds_the_fold(settings: Settings, made: Snapshot, events: list[Enve
         docs[e.agent_id] = profile.evolve(docs.get(e.agent_id), e)
     store = pipeline.generations(settings)
     held = {g.projection: store.bound(g) for g in made.generations}
+    store.registry.close()
     cols = ", ".join(agent_summary.COLUMNS)
     rows = held["agent_summary"].run(
         lambda cur: cur.execute(f"SELECT {cols} FROM agent_summary").fetchall())
@@ -65,6 +70,8 @@ def _assert_holds_the_fold(settings: Settings, made: Snapshot, events: list[Enve
     paths = held["hierarchy"].run(
         lambda cur: cur.execute("SELECT agent_id, path FROM hierarchy").fetchall())
     assert dict(paths) == paths_of(docs)
+    for database in held.values():
+        database.close()
 
 
 def test_a_snapshot_killed_twice_is_never_served_unfinished_and_ends_as_the_fold(

@@ -88,8 +88,11 @@ def _tamper(settings: Settings, agents: list[UUID]) -> dict[str, tuple[UUID, UUI
             cur.execute(f"DELETE FROM {table} WHERE {row}", (who[1],))
             cur.execute(f"UPDATE {table} SET {rekey} WHERE {row}",
                         (uuid4() if by is None else by, who[2]))
-        store.live(name).run(work)
+        live = store.live(name)
+        live.run(work)
+        live.close()
         hit[name] = (changed, deleted, rekeyed)
+    store.registry.close()
     return hit
 
 
