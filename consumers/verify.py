@@ -115,6 +115,7 @@ class Verification:
             return envelope.position <= marks.get(partition, tracking.NOTHING).position
 
         span = Span(until=max((m.position for m in marks.values()), default=0), admits=admits)
+
         def reach(cur: Cursor) -> int:
             after = build.position
             while span.until is not None and after < span.until:
