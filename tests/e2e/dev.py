@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 ROSTER = BIN / "roster"
 
@@ -41,12 +42,33 @@ class Dev:
         """The token the banner printed for `role`."""
         return next(line.split()[1] for line in self.lines if line.split()[:1] == [role])
 
+    def shell(self, block: str, timeout: float = 300) -> str:
+        """Run `block` in bash from the repository, as a reader would in another shell
+        beside this `roster dev`; its output (stdout and stderr), asserting it succeeded."""
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT,
+                             timeout=timeout, env={**os.environ,
+                                                   "ROSTER_DATA_DIR": str(self.data_dir)},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        print(run.stdout)
+        assert run.returncode == 0, run.stdout
+        return run.stdout
+
     def interrupt(self) -> int:
         """Ctrl-C: the exit code once it has stopped."""
         self.process.send_signal(signal.SIGINT)
         code = self.process.wait(timeout=30)
         self._reader.join()
         return code
+
+
+def section(text: str, opening: str, closing: str) -> str:
+    """What lies between `opening` and the next `closing` in `text`."""
+    return text.split(opening, 1)[1].split(closing, 1)[0]
+
+
+def readme_block(name: str) -> str:
+    """The README's bash block between `<!-- name -->` and `<!-- /name -->`."""
+    return section(README.read_text(), f"<!-- {name} -->\n```bash\n", f"```\n<!-- /{name} -->")
 
 
 def running(data_dir: Path, *args: str, **env: str) -> Iterator[Dev]:

@@ -5,24 +5,13 @@ API, and every read model verified against the log."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
-from tests.e2e.dev import ROOT, Dev
-from tests.e2e.test_quickstart import README, section
-
-PROJECTIONS = {"agent_profile", "agent_summary", "audit_log", "dashboard", "hierarchy",
-               "notifications", "timeline"}
+from projections.catalog import PROJECTIONS
+from tests.e2e.dev import Dev, readme_block
 
 
 def test_the_readme_audit_block_works_against_roster_dev(dev: Dev) -> None:
-    block = section(README.read_text(), "<!-- audit -->\n```bash\n", "```\n<!-- /audit -->")
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, timeout=300,
-                         env={**os.environ, "ROSTER_DATA_DIR": str(dev.data_dir)},
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    print(run.stdout)
-    assert run.returncode == 0, run.stdout
-    lines = run.stdout.strip().splitlines()
+    lines = dev.shell(readme_block("audit")).strip().splitlines()
     answers = [json.loads(line) for line in lines if line.startswith("{")]
     at_quarter_end, first, changes, active, dashboard, listed = answers
 
@@ -42,5 +31,5 @@ def test_the_readme_audit_block_works_against_roster_dev(dev: Dev) -> None:
     assert [(s["name"], s["created_by"]) for s in listed["items"]] == [("q-end", "ada")]
 
     verdicts = [line for line in lines if " — live generation " in line]
-    assert {line.split(":")[0] for line in verdicts} == PROJECTIONS
+    assert {line.split(":")[0] for line in verdicts} == set(PROJECTIONS)
     assert all(": OK — " in line for line in verdicts), verdicts

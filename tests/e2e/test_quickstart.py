@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
-from tests.e2e.dev import ROOT, Dev
+from tests.e2e.dev import README, Dev, section
 
-README = ROOT / "README.md"
 VARYING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                      r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00")
 """Agent ids and event times: the parts of the output that differ from run to run."""
-
-
-def section(text: str, opening: str, closing: str) -> str:
-    """What lies between `opening` and the next `closing` in `text`."""
-    return text.split(opening, 1)[1].split(closing, 1)[0]
 
 
 def quickstart() -> tuple[str, str]:
@@ -41,12 +34,9 @@ def test_the_readme_quickstart_works_as_printed_and_ctrl_c_stops_roster_dev(dev:
     assert all(f"    {role} " in banner for role in ("clerk", "approver", "auditor", "viewer"))
 
     block, printed = quickstart()
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=ROOT, timeout=120,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    print(run.stdout)
-    assert run.returncode == 0, run.stdout
-    assert normalised(run.stdout) == normalised(printed)
-    found, timeline, hierarchy = (json.loads(line) for line in run.stdout.splitlines()[-3:])
+    output = dev.shell(block, timeout=120)
+    assert normalised(output) == normalised(printed)
+    found, timeline, hierarchy = (json.loads(line) for line in output.splitlines()[-3:])
     assert [a["status"] for a in found["items"]] == ["ACTIVE"]
     assert [e["type"] for e in timeline["items"]] == ["Approved", "LicenseAdded", "Onboarded"]
     assert hierarchy["agent_id"] == found["items"][0]["agent_id"]
