@@ -35,23 +35,27 @@ class Snapshot:
         return [g.projection for g in self.generations]
 
 
-def all_snapshots(cur: Cursor) -> list[Snapshot]:
-    """Every snapshot, by name."""
-    cur.execute("SELECT name, projection, generation FROM snapshot_generations")
-    numbers: dict[str, dict[tuple[str, int], None]] = {}
-    for name, projection, number in cur.fetchall():
-        numbers.setdefault(name, {})[(projection, int(number))] = None
+def all_snapshots(cur: Cursor, name: str | None = None) -> list[Snapshot]:
+    """Every snapshot (or the one called `name`), by name."""
+    only = {"name": name}
+    cur.execute("SELECT name, projection, generation FROM snapshot_generations "
+                "WHERE %(name)s::text IS NULL OR name = %(name)s", only)
+    numbers: dict[str, list[tuple[str, int]]] = {}
+    for held_by, projection, number in cur.fetchall():
+        numbers.setdefault(held_by, []).append((projection, int(number)))
     held = {(g.projection, g.number): g for g in listed(cur) if g.state is State.SNAPSHOT}
     cur.execute("SELECT name, as_of, position, created_by, created_at, ready "
-                "FROM projection_snapshots ORDER BY name")
-    return [Snapshot(name, as_of, int(position), by, at, bool(ready),
-                     [held[k] for k in numbers.get(name, {}) if k in held])
-            for name, as_of, position, by, at, ready in cur.fetchall()]
+                "FROM projection_snapshots WHERE %(name)s::text IS NULL OR name = %(name)s "
+                "ORDER BY name", only)
+    return [Snapshot(called, as_of, int(position), by, at, bool(ready),
+                     [held[k] for k in sorted(numbers.get(called, [])) if k in held])
+            for called, as_of, position, by, at, ready in cur.fetchall()]
 
 
 def find(cur: Cursor, name: str) -> Snapshot | None:
     """The snapshot called `name`, if any."""
-    return next((s for s in all_snapshots(cur) if s.name == name), None)
+    found = all_snapshots(cur, name)
+    return found[0] if found else None
 
 
 def begin(cur: Cursor, name: str, as_of: datetime, created_by: str) -> None:

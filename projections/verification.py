@@ -75,6 +75,7 @@ class Verdict:
     """How far the log was folded: the live generation's furthest mark."""
     checked_at: datetime
     seconds: float
+    """From the start of the run to this verdict."""
     tables: list[TableCount]
     examples: list[Example]
 
