@@ -47,9 +47,11 @@ class ReadStore:
         self._redis_back_at = 0.0
         self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
 
-    async def run(self, query: Callable[[Cursor], T]) -> T:
-        """`query` on a cursor in autocommit (each query sees the newest state), on a worker
-        thread."""
+    async def run(self, query: Callable[[Cursor], T], held: Snapshot | None = None) -> T:
+        """`query` on a cursor in autocommit (each query sees the newest state), or over the
+        generations of the snapshot `held` alone, on a worker thread."""
+        if held is not None:
+            return await to_thread.run_sync(self.reader.read_held, held.generations, query)
         return await to_thread.run_sync(self.reader.read, query)
 
     async def snapshot(self, name: str, needs: str) -> Snapshot:
@@ -60,10 +62,6 @@ class ReadStore:
         if needs not in found.projections:
             raise SnapshotLacks(name, needs)
         return found
-
-    async def run_held(self, snapshot: Snapshot, query: Callable[[Cursor], T]) -> T:
-        """`query` over the snapshot's generations alone, on a worker thread."""
-        return await to_thread.run_sync(self.reader.read_held, snapshot.generations, query)
 
     async def history(self, agent_id: UUID) -> Sequence[Envelope]:
         """One agent's events from the event store, oldest first (audit replays), on a worker

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -11,8 +10,6 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from projections import cache_marks, search
-from projections.agent_summary import AgentSummary
-from projections.db import Cursor as DbCursor
 from projections.lookups import AgentStatus, AgentType, Region
 from readapi import cursors
 from readapi.deps import Cursor, Limit, MinPosition, SnapshotName, Store, Viewer
@@ -50,16 +47,11 @@ async def search_agents(
     filters = search.Filters(q, status, agent_type, office_code, region, manager_id,
                              license_expiring_within_days)
     after = cursors.decode_search(cursor, sort)
-
-    def found(today: date) -> Callable[[DbCursor], list[AgentSummary]]:
-        return lambda cur: search.search(cur, filters, sort, after, limit + 1, today)
-    if snapshot is not None:
-        held = await store.snapshot(snapshot, SEARCH[0])
-        rows = await store.run_held(held, found(held.as_of.date()))
-        position = held.position
-    else:
-        position = await store.wait(SEARCH, min_position)
-        rows = await store.run(found(date.today()))
+    held = None if snapshot is None else await store.snapshot(snapshot, SEARCH[0])
+    today = date.today() if held is None else held.as_of.date()
+    position = await store.wait(SEARCH, min_position) if held is None else held.position
+    rows = await store.run(
+        lambda cur: search.search(cur, filters, sort, after, limit + 1, today), held)
     return page(rows, limit, lambda r: cursors.encode(search.key_of(r, sort)), position)
 
 

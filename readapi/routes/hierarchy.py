@@ -36,8 +36,9 @@ async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
     (from a snapshot when one is named)."""
     if snapshot is not None:
         held = await store.snapshot(snapshot, HIERARCHY[0])
-        chains, (reports, size) = await store.run_held(held, lambda cur: (
-            hierarchy.chains(cur, [agent_id]), hierarchy.around(cur, agent_id, MAX_REPORTS)))
+        chains, (reports, size) = await store.run(lambda cur: (
+            hierarchy.chains(cur, [agent_id]), hierarchy.around(cur, agent_id, MAX_REPORTS)),
+            held)
         if agent_id not in chains:
             raise AgentNotFound(agent_id)
         return _hierarchy(agent_id, chains[agent_id][1], reports, size, held.position)

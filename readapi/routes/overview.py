@@ -26,8 +26,8 @@ async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = Non
     date)."""
     if snapshot is not None:
         held = await store.snapshot(snapshot, dashboard.DashboardProjection.name)
-        _revision, counted = await store.run_held(
-            held, lambda cur: dashboard.dashboard(cur, held.as_of.date()))
+        _revision, counted = await store.run(
+            lambda cur: dashboard.dashboard(cur, held.as_of.date()), held)
         return answer(counted, held.position)
     position = await store.wait((dashboard.DashboardProjection.name,), min_position)
     (found,) = await store.documents([cache_marks.DASHBOARD], fresh=min_position is not None)
