@@ -351,6 +351,12 @@ class AgentService(Application[UUID]):
                                  correlation_id=who.correlation_id))
         return list(self.events.get(agent_id))
 
+    def personal_data(self, agent_id: UUID, version: int) -> dict[str, str | None]:
+        """The agent's personal fields in full (`pan`, `aadhaar`, `bank_account`) as of
+        `version`, decrypted from the event store (exports record the disclosure)."""
+        agent: Agent = self.repository.get(agent_id, version=version)
+        return {"pan": agent.pan, "aadhaar": agent.aadhaar, "bank_account": agent.bank_account}
+
     def ready(self) -> int:
         """The head of the event log; raises if the event store cannot be read."""
         return self.recorder.max_notification_id() or 0

@@ -37,6 +37,10 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]:
         """The remaining rows."""
 
+    @property
+    def rowcount(self) -> int:
+        """How many rows the last statement changed."""
+
 
 def store_of(cur: Cursor) -> StoreKind:
     """The kind of database `cur` talks to (a psycopg cursor names none: PostgreSQL)."""

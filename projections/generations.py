@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from projections import export_runs
 from projections.db import Cursor, StoreKind, store_of
 
 
@@ -100,8 +101,9 @@ all live generations (tracking, dead letters) or not at all."""
 
 
 def create_registry(cur: Cursor) -> None:
-    """Create the registry when missing."""
+    """Create the registry when missing, and the exports' tables beside it."""
     cur.execute(REGISTRY_DDL)
+    cur.execute(export_runs.DDL)
 
 
 def _generation(row: Any) -> Generation:

@@ -138,13 +138,31 @@ def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
     if after is not None:
         where.append(_after(sort))
         params += after
-    statement = sql.SQL("SELECT {} FROM agent_summary {} ORDER BY {} LIMIT %s").format(
-        sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS),
-        sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
-        sql.SQL(", ").join(sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c))
-                           for c, d in _KEYS[sort]),
-    )
-    return statement, [*params, limit]
+    statement = _ordered(sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS), where, sort)
+    return statement + sql.SQL(" LIMIT %s"), [*params, limit]
+
+
+def selection(filters: Filters, sort: Sort, today: date, store: StoreKind,
+              columns: sql.Composable) -> Query:
+    """Every agent matching `filters` in `sort` order, as the expressions `columns` (an
+    export's), and the parameters."""
+    where, params = _conditions(filters, today, store)
+    return _ordered(columns, where, sort), params
+
+
+def counted(filters: Filters, today: date, store: StoreKind) -> Query:
+    """How many agents match `filters`."""
+    where, params = _conditions(filters, today, store)
+    return _ordered(sql.SQL("count(*)"), where, None), params
+
+
+def _ordered(columns: sql.Composable, where: list[sql.Composable],
+             sort: Sort | None) -> sql.Composed:
+    order = sql.SQL("") if sort is None else sql.SQL(" ORDER BY ") + sql.SQL(", ").join(
+        sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c)) for c, d in _KEYS[sort])
+    return sql.SQL("SELECT {} FROM agent_summary {}").format(
+        columns, sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
+    ) + order
 
 
 def key_length(sort: Sort) -> int:

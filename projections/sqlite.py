@@ -136,6 +136,15 @@ class SqliteCursor:
         """The next row, or None."""
         return self._cursor.fetchone()
 
+    def fetchmany(self, size: int) -> list[Any]:
+        """Up to `size` of the remaining rows."""
+        return self._cursor.fetchmany(size)
+
+    @property
+    def rowcount(self) -> int:
+        """How many rows the last statement changed."""
+        return self._cursor.rowcount
+
     def fetchall(self) -> list[Any]:
         """The remaining rows."""
         return self._cursor.fetchall()

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 
 from readapi import problems
-from readapi.routes import activity, agents, hierarchy, ops, overview, replay
+from readapi.routes import activity, agents, exports, hierarchy, ops, overview, replay
 from readapi.store import ReadStore
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
@@ -43,7 +43,7 @@ def create_app(store: ReadStore) -> FastAPI:
     problems.install(app)
     declare_problems(app)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
-                   replay.router, ops.router):
+                   replay.router, exports.router, ops.router):
         app.include_router(router)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 from projections.envelope import Envelope
@@ -26,3 +27,5 @@ class ReadApiConfig:
     history: Callable[[UUID], Sequence[Envelope]] = lambda _: ()
     """One agent's events from the event store, oldest first, personal values masked (audit
     replays); raises `EventStoreUnavailable` when the store does not answer."""
+    exports_dir: Path = Path(".roster/exports")
+    """Where the export worker writes run files (downloads are served from it)."""

@@ -127,3 +127,56 @@ class ReadStoreUnavailable(ReadError):
 
     def __init__(self) -> None:
         super().__init__("the read models' database does not answer; retry shortly")
+
+
+class ExportDefinitionNotFound(ReadError):
+    """No export definition of that id is visible to the caller."""
+
+    status, code = 404, "export_definition_not_found"
+
+    def __init__(self, definition_id: UUID) -> None:
+        super().__init__(f"no export definition {definition_id}")
+
+
+class ExportNotFound(ReadError):
+    """No export run of that id is visible to the caller (its creator's and auditors')."""
+
+    status, code = 404, "export_not_found"
+
+    def __init__(self, run_id: UUID) -> None:
+        super().__init__(f"no export {run_id}")
+
+
+class NotYours(ReadError):
+    """Only the owner of a definition may change or delete it."""
+
+    status, code = 403, "not_owner"
+
+
+class PersonalNeedsAuditor(ReadError):
+    """Personal columns in full are for the auditor role alone."""
+
+    status, code = 403, "personal_columns_need_auditor"
+
+    def __init__(self, columns: list[str]) -> None:
+        super().__init__(f"only an auditor may export {', '.join(columns)} in full; drop "
+                         f"them to export masked data")
+
+
+class BadExport(ReadError):
+    """An export request that cannot run as sent (both or neither of a definition id and a
+    definition; personal columns without a reason)."""
+
+    status, code = 422, "bad_export"
+
+
+class ExportNotReady(ReadError):
+    """The run has no file to download (yet, or ever)."""
+
+    status, code = 409, "export_not_ready"
+
+
+class ExportExpired(ReadError):
+    """The run's file was removed after its time."""
+
+    status, code = 410, "export_expired"

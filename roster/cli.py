@@ -43,6 +43,10 @@ snapshot = typer.Typer(help="Read models as they stood at a past moment, kept un
                        no_args_is_help=True)
 cli.add_typer(snapshot, name="snapshot")
 
+exports = typer.Typer(help="Files of agents written off the request path.",
+                      no_args_is_help=True)
+cli.add_typer(exports, name="exports")
+
 SNAPSHOT_PROJECTIONS = ("agent_summary", "dashboard", "hierarchy")
 """What a snapshot holds unless told otherwise: what `?snapshot=` serves."""
 
@@ -140,6 +144,14 @@ def relay() -> None:
     health.serve(settings.health_host, settings.relay_health_port,
                  partial(pipeline.relay_check, settings, the_relay))
     the_relay.run(_stop_on_signals())
+
+
+@exports.command("worker")
+def exports_worker() -> None:
+    """Take queued export runs and write their files until SIGTERM (several may run; each
+    run is taken by one); removes expired files."""
+    settings = _settings()
+    pipeline.export_worker(settings).run(_stop_on_signals())
 
 
 Names = Annotated[list[str] | None, typer.Option(

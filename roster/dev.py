@@ -1,9 +1,9 @@
 """`roster dev`: the whole service in one process on the embedded default.
 
-The write API, the consumers (fed in-process from the event store's notification log) and the
-read API run side by side on SQLite files under the data folder; no server is needed. Each web
-server runs on a thread of its own, so the main thread alone takes SIGINT and SIGTERM and stops
-all three in turn.
+The write API, the consumers (fed in-process from the event store's notification log), the
+export worker and the read API run side by side on SQLite files under the data folder; no
+server is needed. Each runs on a thread of its own, so the main thread alone takes SIGINT and
+SIGTERM and stops them all in turn.
 """
 
 from __future__ import annotations
@@ -59,11 +59,13 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
     pipeline.upgrade(settings, pipeline.generations(settings), chosen, service)
     servers = [_server(write_api(settings, service), ports.host, ports.write),
                _server(read_api(settings, service), ports.host, ports.read)]
-    threads = [threading.Thread(target=feed.run, args=(stop,), name="consumers")]
+    worker = pipeline.export_worker(settings, service)
+    threads = [threading.Thread(target=feed.run, args=(stop,), name="consumers"),
+               threading.Thread(target=worker.run, args=(stop,), name="exports")]
     threads += [threading.Thread(target=s.run, name=f"api-{s.config.port}") for s in servers]
     for thread in threads:
         thread.start()
-    started = _wait_started(servers, threads[1:])
+    started = _wait_started(servers, threads[2:])
     if started:
         echo(_banner(settings, ports))
         stop.wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -15,6 +15,8 @@ from commands.service import AgentService
 from consumers import tracking
 from consumers.applier import Applier, RetryPolicy
 from consumers.database import Database, PostgresDatabase, SqliteServing
+from consumers.export import ExportWorker, WorkerConfig
+from consumers.export_view import PostgresView, SqliteView, View
 from consumers.generations import (
     Generations,
     Handover,
@@ -38,7 +40,7 @@ from projections.projection import Projection
 from projections.redis_documents import DocumentCache
 from projections.sqlite import ServingFiles
 from roster.settings import Settings, Store
-from roster.wiring import agent_service
+from roster.wiring import PersonalData, agent_service
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,21 @@ def serving(settings: Settings) -> Database:
     if settings.store is Store.SQLITE:
         return SqliteServing(ServingFiles(settings.read_models_path))
     return PostgresDatabase(settings.read_models_conninfo())
+
+
+def export_worker(settings: Settings, service: AgentService | None = None) -> ExportWorker:
+    """A worker taking export runs from the registry of the settings' read models, with the
+    event store (through `service`, or one made on first use) for personal columns."""
+    source, partitions = settings.tracking_source()
+    config = WorkerConfig(settings.export_folder, source, partitions,
+                          ttl=timedelta(seconds=settings.export_ttl_seconds),
+                          lease=timedelta(seconds=settings.export_lease_seconds),
+                          poll_seconds=settings.export_poll_seconds)
+    view: View = (SqliteView(ServingFiles(settings.read_models_path))
+                  if settings.store is Store.SQLITE
+                  else PostgresView(settings.read_models_conninfo()))
+    return ExportWorker(generations(settings).registry, view, config,
+                        PersonalData(settings, service))
 
 
 def applier(settings: Settings, store: Generations, projection: Projection,

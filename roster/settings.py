@@ -7,8 +7,10 @@ import base64
 from enum import StrEnum
 from hashlib import sha256
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
+import limits
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
@@ -27,6 +29,18 @@ class Transport(StrEnum):
 
     KAFKA = "kafka"
     LOG = "log"
+
+
+def _rate(value: str) -> str:
+    """A rate such as `60/minute` (the `limits` notation), checked."""
+    try:
+        limits.parse(value)
+    except ValueError as error:
+        raise ValueError(f"not a rate such as 60/minute: {value!r}") from error
+    return value
+
+
+RateLimit = Annotated[str, AfterValidator(_rate)]
 
 
 class Settings(BaseSettings):
@@ -74,6 +88,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     log_level: str = "INFO"
 
+    exports_dir: Path | None = None
+    """Where export files are written; `exports` under the data folder when unset."""
+    export_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    export_lease_seconds: float = Field(default=30.0, gt=0)
+    export_poll_seconds: float = Field(default=1.0, gt=0)
+
+    rate_limits: bool = True
+    rate_limit_search: RateLimit = "60/minute"
+    rate_limit_exports: RateLimit = "10/minute"
+    rate_limit_webhook: RateLimit = "1000/minute"
+    rate_limit_default: RateLimit = "1200/minute"
+
     @model_validator(mode="after")
     def _embedded_reads_the_log(self) -> Settings:
         """Unless set, the consumers read Kafka beside PostgreSQL and the event store's log on
@@ -115,6 +141,11 @@ class Settings(BaseSettings):
         if self.transport is Transport.KAFKA:
             return self.kafka_topic, self.kafka_partitions
         return "log", 1
+
+    @property
+    def export_folder(self) -> Path:
+        """Where export files are kept."""
+        return self.exports_dir or self.data_dir / "exports"
 
     @property
     def read_models_path(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import redis.asyncio
@@ -74,6 +75,22 @@ class EventStoreReads:
             raise EventStoreUnavailable from error
 
 
+class PersonalData:
+    """Agents' personal fields in full as of a version, for auditors' exports: from the
+    settings' event store, opened on first use."""
+
+    def __init__(self, settings: Settings, service: AgentService | None) -> None:
+        self._settings = settings
+        self._service = service
+
+    def __call__(self, agents: Sequence[tuple[UUID, int]]) -> dict[UUID, dict[str, str | None]]:
+        """Each of `agents` (id, version) with its `pan`, `aadhaar` and `bank_account`."""
+        if self._service is None:
+            self._service = agent_service(self._settings)
+        service = self._service
+        return {agent: service.personal_data(agent, version) for agent, version in agents}
+
+
 def read_api_from_env() -> FastAPI:
     """The read API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
@@ -94,6 +111,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         wait_seconds=settings.read_wait_seconds,
         log_head=reads.head,
         history=reads.history,
+        exports_dir=settings.export_folder,
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

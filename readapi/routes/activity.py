@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from projections import audit, notifications, timeline
+from projections import audit, export_runs, notifications, timeline
 from projections.db import Cursor as DbCursor
 from projections.window import Window
 from readapi import cursors
@@ -72,10 +72,17 @@ async def get_audit(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
-    """Every event of the agent, oldest first, with who did it and each field's before/after."""
+    """Every event of the agent, oldest first, with who did it and each field's before/after;
+    and each export that disclosed its personal data in full (type `PersonalDataExported`,
+    the run's id as correlation id, the reason given)."""
     window = _window(since, until, cursor, limit)
-    return await _listing(store, audit.AuditLogProjection.name, min_position, limit,
-                          lambda cur: audit.entries(cur, agent_id, actor, window),
+
+    def entries(cur: DbCursor) -> list[audit.AuditEntry]:
+        both = [*audit.entries(cur, agent_id, actor, window),
+                *export_runs.disclosures(cur, agent_id, actor, window)]
+        return sorted(both, key=lambda r: (r.occurred_at, r.position))[:window.limit]
+
+    return await _listing(store, audit.AuditLogProjection.name, min_position, limit, entries,
                           lambda r: (r.occurred_at, r.position))
 
 
