@@ -246,15 +246,16 @@ class ExportWorker:
         """Expire runs past their time and remove every file no succeeded run serves (left
         by killed workers) once it is older than a lease; how many files went."""
         now = self.clock()
-        self.registry.run(lambda cur: export_runs.expire(cur, now))
+        expired = self.registry.run(lambda cur: export_runs.expire(cur, now))
+        for name in expired:
+            (self.config.folder / name).unlink(missing_ok=True)
         served = self.registry.run(export_runs.served_files)
         stale = time.time() - self.config.lease.total_seconds()
-        removed = 0
-        for path in self.config.folder.iterdir():
-            if path.name not in served and path.is_file() and path.stat().st_mtime < stale:
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed
+        left = [path for path in self.config.folder.iterdir()
+                if path.name not in served and path.is_file() and path.stat().st_mtime < stale]
+        for path in left:
+            path.unlink(missing_ok=True)
+        return len(expired) + len(left)
 
 
 def _values(row: Sequence[Any], picks: Sequence[int | str],

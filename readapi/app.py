@@ -13,6 +13,7 @@ from readapi.routes import activity, agents, exports, hierarchy, ops, overview, 
 from readapi.store import ReadStore
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
+from webkit.rate_limits import RateLimits
 
 MAX_BODY_BYTES = 16 * 1024
 """Reads carry no body worth the name."""
@@ -45,5 +46,8 @@ def create_app(store: ReadStore) -> FastAPI:
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
                    replay.router, exports.router, ops.router):
         app.include_router(router)
+    if store.config.rate_limits is not None:
+        app.add_middleware(RateLimits, config=store.config.rate_limits,
+                           jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import UUID
 
 from projections.envelope import Envelope
+from webkit.rate_limits import RateLimitConfig
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,5 @@ class ReadApiConfig:
     replays); raises `EventStoreUnavailable` when the store does not answer."""
     exports_dir: Path = Path(".roster/exports")
     """Where the export worker writes run files (downloads are served from it)."""
+    rate_limits: RateLimitConfig | None = None
+    """The rate limits, or none."""

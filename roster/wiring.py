@@ -22,6 +22,7 @@ from readapi.readers import PostgresReader, SqliteReader
 from readapi.store import ReadStore
 from roster import logs
 from roster.settings import Settings, Store
+from webkit.rate_limits import RateLimitConfig, Rule
 from writeapi.app import create_app
 from writeapi.config import WriteApiConfig
 
@@ -29,6 +30,21 @@ from writeapi.config import WriteApiConfig
 def agent_service(settings: Settings) -> AgentService:
     """The application service on the event store the settings choose."""
     return AgentService(settings.event_store_env(), settings.index_key)
+
+
+def rate_limits(settings: Settings) -> RateLimitConfig | None:
+    """The settings' rate limits (none when turned off): counted in memory on the embedded
+    default, in the settings' Redis (shared by every API process) beside PostgreSQL."""
+    if not settings.rate_limits:
+        return None
+    storage = ("async+memory://" if settings.store is Store.SQLITE
+               else "async+" + settings.redis_url)
+    return RateLimitConfig(storage, (
+        Rule("search", "GET", "/v1/agents", settings.rate_limit_search),
+        Rule("export_runs", "POST", "/v1/exports", settings.rate_limit_exports),
+        Rule("hrms_webhook", "POST", "/v1/webhooks/hrms", settings.rate_limit_webhook,
+             shared=True),
+    ), settings.rate_limit_default, settings.redis_prefix)
 
 
 def write_api_from_env() -> FastAPI:
@@ -45,6 +61,7 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         hrms_secret=settings.hrms_secret.get_secret_value(),
         hrms_tolerance_seconds=settings.hrms_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
+        rate_limits=rate_limits(settings),
     )
     return create_app(service or agent_service(settings), config)
 
@@ -112,6 +129,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         log_head=reads.head,
         history=reads.history,
         exports_dir=settings.export_folder,
+        rate_limits=rate_limits(settings),
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

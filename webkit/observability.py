@@ -44,6 +44,13 @@ class Metrics:
                                  buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
         self.commands = Counter("roster_commands_total", "Commands by type and outcome",
                                 ["command", "outcome"], registry=self.registry)
+        self.rate_limited = Counter("roster_rate_limited_total",
+                                    "Requests refused over a rate limit, by rule", ["rule"],
+                                    registry=self.registry)
+        self.rate_limit_failures = Counter(
+            "roster_rate_limit_storage_failures_total",
+            "Requests served uncounted because the rate limits' storage failed",
+            registry=self.registry)
 
 
 def _outcome(status: int) -> str:

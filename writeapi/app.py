@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from commands.service import AgentService
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
+from webkit.rate_limits import RateLimits
 from writeapi import problems
 from writeapi.config import WriteApiConfig
 from writeapi.routes import agents, ops, webhooks
@@ -27,5 +28,8 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     declare_problems(app)
     for router in (agents.router, webhooks.router, ops.router):
         app.include_router(router)
+    if config.rate_limits is not None:
+        app.add_middleware(RateLimits, config=config.rate_limits,
+                           jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
     return app

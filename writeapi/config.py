@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webkit.rate_limits import RateLimitConfig
+
 
 @dataclass(frozen=True)
 class WriteApiConfig:
@@ -13,3 +15,5 @@ class WriteApiConfig:
     hrms_secret: str
     hrms_tolerance_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    rate_limits: RateLimitConfig | None = None
+    """The rate limits, or none."""
