@@ -134,7 +134,7 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 values[name] = value.get_secret_value()
-        return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items()}
+        return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items() if v is not None}
 
     def tracking_source(self) -> tuple[str, int]:
         """Where the consumers' tracking marks come from, and its number of partitions."""
