@@ -44,9 +44,11 @@ def test_a_killed_worker_never_leaves_a_short_file_behind_success(
         killed_mid_run = 0
         for attempt in (1, 2):
             worker = roster.start("exports", "worker", **LEASE)
-            assert wait_for(lambda a=attempt: run()["state"] == "succeeded"
-                            or (run()["state"] == "running" and run()["attempts"] == a),
-                            timeout=30, every=0.02)
+            def taken(now: dict[str, Any], attempt: int = attempt) -> bool:
+                return now["state"] == "succeeded" or (now["state"] == "running"
+                                                       and now["attempts"] == attempt)
+
+            assert wait_for(lambda: taken(run()), timeout=30, every=0.02)
             if run()["state"] == "succeeded":
                 break
             rng = random.Random(attempt)
