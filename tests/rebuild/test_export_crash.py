@@ -45,8 +45,8 @@ def test_a_killed_worker_never_leaves_a_short_file_behind_success(
         for attempt in (1, 2):
             worker = roster.start("exports", "worker", **LEASE)
             def taken(now: dict[str, Any], attempt: int = attempt) -> bool:
-                return now["state"] == "succeeded" or (now["state"] == "running"
-                                                       and now["attempts"] == attempt)
+                return bool(now["state"] == "succeeded" or (now["state"] == "running"
+                                                            and now["attempts"] == attempt))
 
             assert wait_for(lambda: taken(run()), timeout=30, every=0.02)
             if run()["state"] == "succeeded":
