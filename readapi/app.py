@@ -42,7 +42,7 @@ def create_app(store: ReadStore) -> FastAPI:
         "roster_verify_differences", "Rows the last verification found missing, extra or "
         "different, per projection", ["projection"], registry=app.state.metrics.registry)
     problems.install(app)
-    declare_problems(app)
+    declare_problems(app, limited=store.config.rate_limits is not None)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
                    replay.router, exports.router, ops.router):
         app.include_router(router)

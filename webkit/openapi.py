@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict, Field
 
+from webkit.rate_limits import UNLIMITED
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -51,16 +53,31 @@ def problems(*statuses: int) -> Responses:
             for status in sorted(set(statuses))}
 
 
-def declare_problems(app: FastAPI) -> None:
+RATE_LIMITED: dict[str, Any] = {
+    "description": "Too Many Requests: over the rate limit; retry after `Retry-After` seconds",
+    "headers": {name: {"schema": {"type": "integer"}, "description": text} for name, text in (
+        ("Retry-After", "Seconds until a request is allowed again."),
+        ("RateLimit-Limit", "Requests allowed in the window."),
+        ("RateLimit-Remaining", "Requests left in the window."),
+        ("RateLimit-Reset", "Seconds until the window has room again."))},
+    "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+}
+"""Every rate-limited operation's 429."""
+
+
+def declare_problems(app: FastAPI, limited: bool = False) -> None:
     """Make `app`'s OpenAPI document name `application/problem+json` for every 4xx and 5xx
-    answer (FastAPI puts a response model under `application/json`)."""
+    answer (FastAPI puts a response model under `application/json`), and, when `limited`,
+    a 429 on every operation the rate limits count."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version,
                                    description=app.description, routes=app.routes)
-            for operations in document.get("paths", {}).values():
+            for path, operations in document.get("paths", {}).items():
                 for operation in operations.values():
+                    if limited and path not in UNLIMITED:
+                        operation.setdefault("responses", {})["429"] = RATE_LIMITED
                     for status, response in operation.get("responses", {}).items():
                         content = response.get("content", {})
                         if status[0] in "45" and "application/json" in content:

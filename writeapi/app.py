@@ -25,7 +25,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     app.state.jwt_secret = config.jwt_secret
     app.state.metrics = Metrics()
     problems.install(app)
-    declare_problems(app)
+    declare_problems(app, limited=config.rate_limits is not None)
     for router in (agents.router, webhooks.router, ops.router):
         app.include_router(router)
     if config.rate_limits is not None:

@@ -66,7 +66,7 @@ async def list_columns(_: Viewer) -> Response:
 
 
 @router.post("/definitions", status_code=201, response_model=DefinitionPublic,
-             responses=problems(401, 422, 503))
+             responses=problems(400, 401, 422, 503))
 async def create_definition(body: DefinitionIn, store: Store, who: Viewer) -> Response:
     """Keep a named definition: search's filters, the columns, the format and the order."""
     now = datetime.now(UTC)
@@ -105,7 +105,7 @@ async def get_definition(definition_id: UUID, store: Store, who: Viewer) -> Resp
 
 
 @router.put("/definitions/{definition_id}", response_model=DefinitionPublic,
-            responses=problems(401, 403, 404, 422, 503))
+            responses=problems(400, 401, 403, 404, 422, 503))
 async def replace_definition(definition_id: UUID, body: DefinitionIn, store: Store,
                              who: Viewer) -> Response:
     """Replace one of the caller's definitions (runs already made keep their own copy)."""
@@ -126,7 +126,7 @@ async def delete_definition(definition_id: UUID, store: Store, who: Viewer) -> R
 
 
 @router.post("", status_code=202, response_model=RunPublic,
-             responses=problems(401, 403, 404, 422, 429, 503))
+             responses=problems(400, 401, 403, 404, 422, 503))
 async def start_run(body: RunIn, store: Store, who: Viewer) -> Response:
     """Queue a run of a kept definition or of one given inline; a worker writes its file.
     Follow it at the `Location` answered."""
@@ -175,8 +175,12 @@ async def get_run(run_id: UUID, store: Store, who: Viewer) -> Response:
     return _json(RunPublic.of(await _run(store, who, run_id)))
 
 
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
 @router.get("/{run_id}/download", response_class=FileResponse,
-            responses={200: {"description": "The file (ranges accepted)."},
+            responses={200: {"description": "The file (ranges accepted: 206).",
+                             "content": {media: _FILE for media in MEDIA_TYPES.values()}},
                        **problems(401, 404, 409, 410, 416, 422, 503)})
 async def download(run_id: UUID, store: Store, who: Viewer) -> Response:
     """The run's file, with its length and a strong ETag; `Range` asks for part of it."""
