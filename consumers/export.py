@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -23,6 +24,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+import psycopg
 
 from consumers.database import Database
 from consumers.export_files import WRITERS, copy_header, synced, write_chunks
@@ -152,6 +155,14 @@ class ExportWorker:
         except LeaseLost:
             log.warning("export %s: taken over by another worker", run.id)
             part.unlink(missing_ok=True)
+            return
+        except (psycopg.OperationalError, sqlite3.OperationalError) as error:
+            log.warning("export %s: the database failed, the run goes back to the queue: %s",
+                        run.id, error)
+            part.unlink(missing_ok=True)
+            failure = f"the database failed: {error}"
+            self.registry.run(lambda cur: export_runs.release(cur, run.id, self.name, failure,
+                                                              self.clock()))
             return
         except Exception as error:
             if not isinstance(error, Refused):

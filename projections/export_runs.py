@@ -263,6 +263,17 @@ def fail(cur: Cursor, run_id: UUID, worker: str, error: str, now: datetime) -> N
                 "AND state = 'running'", (error, now, run_id, worker))
 
 
+def release(cur: Cursor, run_id: UUID, worker: str, error: str, now: datetime) -> None:
+    """Give the run back to the queue after a failure that may pass (a database away), if
+    `worker` still holds it; failed once it has been started `MAX_ATTEMPTS` times."""
+    cur.execute("UPDATE export_runs SET state = CASE WHEN attempts >= %(max)s THEN 'failed' "
+                "ELSE 'queued' END, finished_at = CASE WHEN attempts >= %(max)s THEN %(now)s "
+                "END, error = %(error)s, worker = NULL, lease_until = NULL "
+                "WHERE id = %(id)s AND worker = %(worker)s AND state = 'running'",
+                {"max": MAX_ATTEMPTS, "now": now, "error": error, "id": run_id,
+                 "worker": worker})
+
+
 def expire(cur: Cursor, now: datetime) -> list[str]:
     """Mark succeeded runs past their expiry expired; the files they leave."""
     cur.execute("UPDATE export_runs SET state = 'expired' WHERE state = 'succeeded' "

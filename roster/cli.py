@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
 import signal
 import threading
 from datetime import datetime
@@ -151,6 +152,7 @@ def exports_worker() -> None:
     """Take queued export runs and write their files until SIGTERM (several may run; each
     run is taken by one); removes expired files."""
     settings = _settings()
+    os.nice(settings.export_nice)
     pipeline.export_worker(settings).run(_stop_on_signals())
 
 

@@ -20,10 +20,12 @@ from fastapi.testclient import TestClient
 from commands import models as cmd
 from commands.service import AgentService
 from consumers.export import ExportWorker
+from consumers.export_view import PostgresView
 from projections.exports import EXPORTED
 from roster import pipeline
 from roster.settings import Settings
 from tests.builders import onboard_body
+from tests.pipeline.conftest import free_port
 from tests.readapi.agents import APPROVER, CLERK, run_commands
 from tests.readapi.conftest import Models, bearer, items
 from webkit.auth import Role
@@ -239,3 +241,25 @@ def test_files_expire_and_are_removed(
     assert (expired["state"], expired["links"]["download"]) == ("expired", None)
     gone = client.get(f"/v1/exports/{run['id']}/download", headers=viewer)
     assert (gone.status_code, gone.json()["code"]) == (410, "export_expired")
+
+
+def test_a_run_whose_database_is_away_goes_back_to_the_queue(
+        write: AgentService, models: Models, client: TestClient, worker: ExportWorker,
+        viewer: dict[str, str]) -> None:
+    run_commands(write, _steps()[:10])
+    models.catch_up()
+    live = worker.view
+    worker.view = PostgresView(f"host=127.0.0.1 port={free_port()} user=roster dbname=roster "
+                               "connect_timeout=2")
+    try:
+        started = client.post("/v1/exports", headers=viewer, json={"definition": {}}).json()
+        assert worker.work_once()
+        waiting = client.get(f"/v1/exports/{started['id']}", headers=viewer).json()
+        assert (waiting["state"], waiting["attempts"]) == ("queued", 1)
+        assert waiting["error"].startswith("the database failed")
+        assert list(worker.config.folder.iterdir()) == []
+    finally:
+        worker.view = live
+    assert worker.work_once()
+    done = client.get(f"/v1/exports/{started['id']}", headers=viewer).json()
+    assert (done["state"], done["attempts"]) == ("succeeded", 2)
