@@ -47,6 +47,8 @@ _AGENT_ID = SUMMARY_COLUMNS.index("agent_id")
 _VERSION = SUMMARY_COLUMNS.index("version")
 DISCLOSED_BATCH = 5000
 """Disclosures recorded per statement."""
+PACE_SECONDS = 0.01
+"""How far ahead of its cap a run gets before it sleeps."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class WorkerConfig:
     poll_seconds: float = 1.0
     report_seconds: float = 1.0
     sweep_seconds: float = 60.0
+    rows_per_second: int = 0
+    """A cap on a run's pace, leaving the database's CPU to the APIs (0: none)."""
 
 
 class LeaseLost(Exception):
@@ -92,15 +96,21 @@ class Disclosed:
 
 class _Progress:
     """Counts the rows written and reports them (renewing the lease) at most once a
-    `report_seconds`."""
+    `report_seconds`; holds the run to `rows_per_second` when capped."""
 
     def __init__(self, worker: ExportWorker, run: Run, total: int, position: int) -> None:
         self.worker, self.run, self.total, self.position = worker, run, total, position
         self.written = 0
         self._last = 0.0
+        self._began = time.monotonic()
 
     def add(self, rows: int) -> None:
         self.written += rows
+        if self.worker.config.rows_per_second:
+            ahead = (self.written / self.worker.config.rows_per_second
+                     - (time.monotonic() - self._began))
+            if ahead > PACE_SECONDS:
+                time.sleep(ahead)
         if time.monotonic() - self._last >= self.worker.config.report_seconds:
             self.report()
 
@@ -118,7 +128,7 @@ class ExportWorker:
     """Runs exports from the registry's queue."""
 
     def __init__(self, registry: Database, view: View, config: WorkerConfig,
-                 personal: Personal | None,
+                 personal: Personal,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.registry, self.view, self.config = registry, view, config
         self.personal = personal
@@ -130,11 +140,15 @@ class ExportWorker:
         """Take runs until `stop` is set, sweeping now and then."""
         swept = 0.0
         while not stop.is_set():
-            if time.monotonic() - swept >= self.config.sweep_seconds:
-                self.sweep()
-                swept = time.monotonic()
-            if not self.work_once():
-                stop.wait(self.config.poll_seconds)
+            try:
+                if time.monotonic() - swept >= self.config.sweep_seconds:
+                    self.sweep()
+                    swept = time.monotonic()
+                if self.work_once():
+                    continue
+            except (psycopg.OperationalError, sqlite3.OperationalError) as error:
+                log.warning("exports: the registry does not answer: %s", error)
+            stop.wait(self.config.poll_seconds)
 
     def work_once(self) -> bool:
         """Take one run and write it; False when none waits."""
@@ -196,8 +210,6 @@ class ExportWorker:
         """Write the run's file at `part`: the rows, the position they reflect, and whom
         they disclosed."""
         definition = run.definition
-        if definition.personal and self.personal is None:
-            raise Refused("personal columns need the event store, which this worker lacks")
         with self.view.held() as view:
             today = date.today()
             position = progress.reached(view.cursor, (SUMMARY,), self.config.source,
@@ -247,7 +259,6 @@ class ExportWorker:
 
     def _personal(self, batch: Sequence[Sequence[Any]],
                   disclosed: Disclosed) -> dict[UUID, dict[str, str | None]]:
-        assert self.personal is not None
         agents = [(row[_AGENT_ID], int(row[_VERSION])) for row in batch]
         for agent, version in agents:
             disclosed.add(agent, version)

@@ -73,7 +73,8 @@ def export_worker(settings: Settings, service: AgentService | None = None) -> Ex
     config = WorkerConfig(settings.export_folder, source, partitions,
                           ttl=timedelta(seconds=settings.export_ttl_seconds),
                           lease=timedelta(seconds=settings.export_lease_seconds),
-                          poll_seconds=settings.export_poll_seconds)
+                          poll_seconds=settings.export_poll_seconds,
+                          rows_per_second=settings.export_rows_per_second)
     view: View = (SqliteView(ServingFiles(settings.read_models_path))
                   if settings.store is Store.SQLITE
                   else PostgresView(settings.read_models_conninfo()))

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     export_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     export_lease_seconds: float = Field(default=30.0, gt=0)
     export_poll_seconds: float = Field(default=1.0, gt=0)
+    export_rows_per_second: int = Field(default=0, ge=0)
+    """A cap on each export's pace, leaving the read models' CPU to the APIs (0: none)."""
     export_nice: int = Field(default=10, ge=0, le=19)
     """How much `roster exports worker` lowers its CPU priority: exports are background work
     and yield the CPU to the APIs on a shared machine."""
