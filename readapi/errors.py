@@ -79,6 +79,12 @@ class BadCursor(ReadError):
         super().__init__("the cursor is not one this query handed out")
 
 
+class BadValue(ReadError):
+    """A value the database cannot hold, such as text with a NUL character."""
+
+    status, code = 422, "bad_value"
+
+
 class BadRange(ReadError):
     """A time range that is backwards or has no time zone."""
 

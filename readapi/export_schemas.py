@@ -12,7 +12,7 @@ from projections import search
 from projections.export_runs import Run, RunState, SavedDefinition
 from projections.exports import ALL_COLUMNS, EXPORTED, PERSONAL, Definition, Format
 from projections.lookups import AgentStatus, AgentType, Region
-from readapi.schemas import Public
+from readapi.schemas import TEXT, Public
 
 
 class Strict(BaseModel):
@@ -24,10 +24,10 @@ class Strict(BaseModel):
 class ExportFilters(Strict):
     """Search's filters (`GET /v1/agents`), every one optional."""
 
-    q: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    q: Annotated[str | None, Field(min_length=1, max_length=100, pattern=TEXT)] = None
     status: AgentStatus | None = None
     agent_type: AgentType | None = None
-    office_code: Annotated[str | None, Field(max_length=10)] = None
+    office_code: Annotated[str | None, Field(max_length=10, pattern=TEXT)] = None
     region: Region | None = None
     manager_id: UUID | None = None
     license_expiring_within_days: Annotated[int | None, Field(ge=0, le=3650)] = None
@@ -71,7 +71,7 @@ class ExportSpec(Strict):
 class DefinitionIn(ExportSpec):
     """A named definition to keep."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT)]
 
 
 class DefinitionPublic(Public):
@@ -108,7 +108,7 @@ class RunIn(Strict):
     definition_id: UUID | None = None
     definition: ExportSpec | None = None
     reason: Annotated[str | None, Field(
-        min_length=3, max_length=500,
+        min_length=3, max_length=500, pattern=TEXT,
         description="Why; required when personal columns are asked for, and recorded "
                     "with the disclosure.")] = None
 

@@ -7,7 +7,8 @@ that does not exist yet, and a database that does not answer.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
 import psycopg
@@ -16,7 +17,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from projections.db import Cursor
 from projections.generations import Generation, schema_name
 from projections.sqlite import HeldFiles, ServingFiles, held_files
-from readapi.errors import ReadModelMissing, ReadStoreUnavailable
+from readapi.errors import BadValue, ReadModelMissing, ReadStoreUnavailable
 
 T = TypeVar("T")
 
@@ -43,29 +44,18 @@ class PostgresReader:
 
     def read(self, query: Callable[[Cursor], T]) -> T:
         """`query` on a cursor of a pooled connection in autocommit."""
-        try:
-            with self.pool.connection() as conn:
-                return query(conn.cursor())
-        except psycopg.errors.UndefinedTable as error:
-            raise ReadModelMissing from error
-        except (psycopg.OperationalError, PoolTimeout) as error:
-            raise ReadStoreUnavailable from error
+        with _answered_postgres(), self.pool.connection() as conn:
+            return query(conn.cursor())
 
     def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
         """`query` in a transaction whose search path is the schemas of `held` (and
         `public`, for the extensions' functions)."""
         schemas = ", ".join(f'"{schema_name(self.base, g.projection, g.number)}"'
                             for g in held)
-        def scoped(cur: Cursor) -> T:
+        with _answered_postgres(), self.pool.connection() as conn, conn.transaction():
+            cur = conn.cursor()
             cur.execute(f"SET LOCAL search_path TO {schemas}, public")
             return query(cur)
-        try:
-            with self.pool.connection() as conn, conn.transaction():
-                return scoped(conn.cursor())
-        except psycopg.errors.UndefinedTable as error:
-            raise ReadModelMissing from error
-        except (psycopg.OperationalError, PoolTimeout) as error:
-            raise ReadStoreUnavailable from error
 
     def close(self) -> None:
         """Close the pool."""
@@ -99,4 +89,17 @@ def _answered(query: Callable[[Cursor], T], cursor: Callable[[], Cursor]) -> T:
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
             raise ReadModelMissing from error
+        raise ReadStoreUnavailable from error
+
+
+@contextmanager
+def _answered_postgres() -> Iterator[None]:
+    """PostgreSQL's errors turned into the read API's."""
+    try:
+        yield
+    except psycopg.errors.UndefinedTable as error:
+        raise ReadModelMissing from error
+    except psycopg.DataError as error:
+        raise BadValue(f"a value cannot be stored or compared: {error}") from error
+    except (psycopg.OperationalError, PoolTimeout) as error:
         raise ReadStoreUnavailable from error

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from projections.lookups import AgentStatus, AgentType, LicenseType, Region
 from projections.notifications import NoticeType
 
+TEXT = r"^[^\x00]*$"
+"""What text a request may carry: anything but the NUL character, which PostgreSQL refuses."""
+
 
 class Public(BaseModel):
     """A body the read API answers with: exactly these fields, no others."""

@@ -17,7 +17,7 @@ from readapi import cursors
 from readapi.deps import Auditor, Cursor, Limit, MinPosition, Store, Viewer
 from readapi.errors import BadRange
 from readapi.responses import page
-from readapi.schemas import AuditPage, NotificationsPage, TimelinePage
+from readapi.schemas import TEXT, AuditPage, NotificationsPage, TimelinePage
 from readapi.store import ReadStore
 from webkit.openapi import problems
 
@@ -69,7 +69,7 @@ async def get_timeline(
             responses=problems(401, 403, 422, 503))
 async def get_audit(
     agent_id: UUID, store: Store, _: Auditor, since: From = None, until: To = None,
-    actor: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Annotated[str | None, Query(max_length=200, pattern=TEXT)] = None,
     cursor: Cursor = None, limit: Limit = 50, min_position: MinPosition = None,
 ) -> Response:
     """Every event of the agent, oldest first, with who did it and each field's before/after;

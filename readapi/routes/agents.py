@@ -15,7 +15,7 @@ from readapi import cursors
 from readapi.deps import Cursor, Limit, MinPosition, SnapshotName, Store, Viewer
 from readapi.errors import AgentNotFound
 from readapi.responses import answer, page
-from readapi.schemas import AgentsPage, ProfilePublic
+from readapi.schemas import TEXT, AgentsPage, ProfilePublic
 from webkit.openapi import problems
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
@@ -27,12 +27,12 @@ PROFILE = ("agent_profile", "hierarchy")
 @router.get("", response_model=AgentsPage, responses=problems(401, 404, 422, 503))
 async def search_agents(
     store: Store, _: Viewer,
-    q: Annotated[str | None, Query(min_length=1, max_length=100,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, pattern=TEXT,
                                    description="Part of a name or code; typos tolerated.")]
     = None,
     status: AgentStatus | None = None,
     agent_type: AgentType | None = None,
-    office_code: Annotated[str | None, Query(max_length=10)] = None,
+    office_code: Annotated[str | None, Query(max_length=10, pattern=TEXT)] = None,
     region: Region | None = None,
     manager_id: UUID | None = None,
     license_expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,

@@ -211,7 +211,8 @@ def test_definitions_are_kept_changed_and_forgotten_by_their_owner(
     {"definition": {"columns": ["agent_code", "agent_code"]}},
     {"definition": {"format": "pdf"}}, {"definition": {"filters": {"status": "BORED"}}},
     {"definition": {"filters": {"license_expiring_within_days": -1}}},
-    {"definition": {}, "surprise": 1},
+    {"definition": {}, "surprise": 1}, {"definition": {"filters": {"q": "ra\u0000o"}}},
+    {"definition": {}, "reason": "why\u0000"},
 ])
 def test_bad_export_requests_are_refused_with_a_problem(
         body: dict[str, Any], models: Models, client: TestClient,
@@ -263,3 +264,13 @@ def test_a_run_whose_database_is_away_goes_back_to_the_queue(
     assert worker.work_once()
     done = client.get(f"/v1/exports/{started['id']}", headers=viewer).json()
     assert (done["state"], done["attempts"]) == ("succeeded", 2)
+
+
+def test_text_with_a_nul_character_is_refused_on_both_stores(
+        models: Models, client: TestClient, viewer: dict[str, str]) -> None:
+    for params in ({"q": "ra\x00o"}, {"office_code": "\x00"}):
+        answered = client.get("/v1/agents", headers=viewer, params=params)
+        assert answered.status_code == 422, (params, answered.text)
+    named = client.post("/v1/exports/definitions", headers=viewer,
+                        json={"name": "west\u0000", "format": "csv"})
+    assert named.status_code == 422
