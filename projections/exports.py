@@ -54,7 +54,7 @@ _DESCRIPTIONS = {
                          "with a reason).",
 }
 
-EXPORTED = tuple(c for c in SUMMARY_COLUMNS)
+EXPORTED = SUMMARY_COLUMNS
 """The summary's columns, in search's order: what an export holds unless told otherwise."""
 ALL_COLUMNS = (*EXPORTED, *PERSONAL)
 """Every column an export may ask for."""
