@@ -37,6 +37,7 @@ def create_app(store: ReadStore) -> FastAPI:
     )
     app.state.store = store
     app.state.jwt_secret = store.config.jwt_secret
+    app.state.token_max_age = store.config.token_max_age_seconds
     app.state.metrics = Metrics()
     app.state.verify_differences = Gauge(
         "roster_verify_differences", "Rows the last verification found missing, extra or "

@@ -22,6 +22,10 @@ class ReadApiConfig:
     """How many partitions the source has (1 for the log)."""
     wait_seconds: float = 5.0
     """The longest a read waits for `min_position`."""
+    max_waiting: int = 64
+    """How many reads may wait for a position at once; past it a read is answered at once."""
+    token_max_age_seconds: int = 24 * 3600
+    """Tokens issued longer ago than this are refused, whatever their expiry."""
     log_head: Callable[[], int] = lambda: 0
     """The position of the newest event in the log, for the operations page's lag (the one
     thing it asks of the event store besides audit replays)."""

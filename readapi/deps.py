@@ -22,8 +22,9 @@ Viewer = Annotated[Principal, caller(*Role)]
 Auditor = Annotated[Principal, caller(Role.AUDITOR)]
 Operator = Annotated[Principal, caller(Role.OPERATOR)]
 MinPosition = Annotated[int | None, Query(
-    ge=0, description="Wait (up to a bound) until the read model has reached this position, "
-                      "as returned by a write.")]
+    ge=0, le=2**63 - 1,
+    description="Wait (up to a bound) until the read model has reached this position, as "
+                "returned by a write; a position beyond the log's head is refused at once.")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Cursor = Annotated[str | None, Query(description="From the previous page's `next_cursor`.")]
 

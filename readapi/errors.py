@@ -107,6 +107,26 @@ class PositionNotReached(ReadError):
                          f"within {seconds}s; retry later", reached=reached)
 
 
+class PositionBeyondLog(ReadError):
+    """A position to wait for that the log does not hold: no write answered it."""
+
+    status, code = 422, "position_beyond_log"
+
+    def __init__(self, wanted: int, head: int) -> None:
+        super().__init__(f"position {wanted} is beyond the log's head ({head}); pass the "
+                         f"position a write answered", head=head)
+
+
+class TooManyWaiting(ReadError):
+    """As many reads as allowed already wait for a position; this one is answered at once."""
+
+    status, code = 503, "too_many_waiting"
+
+    def __init__(self, reached: int, wanted: int) -> None:
+        super().__init__(f"the read model has reached position {reached}, not {wanted}, and "
+                         f"too many reads wait already; retry shortly", reached=reached)
+
+
 class ReadModelMissing(ReadError):
     """A queried read model has not been created or built yet (no consumer has run)."""
 

@@ -24,7 +24,15 @@ from projections.envelope import Envelope
 from projections.redis_documents import AsyncDocumentCache, Versioned
 from projections.snapshots import Snapshot
 from readapi.config import ReadApiConfig
-from readapi.errors import PositionNotReached, ReadModelMissing, SnapshotLacks, SnapshotNotFound
+from readapi.errors import (
+    EventStoreUnavailable,
+    PositionBeyondLog,
+    PositionNotReached,
+    ReadModelMissing,
+    SnapshotLacks,
+    SnapshotNotFound,
+    TooManyWaiting,
+)
 from readapi.readers import Reader
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,7 @@ class ReadStore:
         self.config = config
         self._redis_back_at = 0.0
         self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._waiting = 0
 
     async def run(self, query: Callable[[Cursor], T], held: Snapshot | None = None) -> T:
         """`query` on a cursor in autocommit (each query sees the newest state), or over the
@@ -94,10 +103,24 @@ class ReadStore:
 
     async def wait(self, projections: Sequence[str], position: int | None) -> int:
         """Wait until `projections` reach `position` (bounded); the position reached.
-        `PositionNotReached` when the bound passes first."""
+        `PositionBeyondLog` at once for a position the log does not hold, `TooManyWaiting` at
+        once when `max_waiting` reads wait already, `PositionNotReached` when the bound
+        passes first."""
         reached = await self.reached(projections)
         if position is None or reached >= position:
             return reached
+        head = await self._head()
+        if head is not None and position > head:
+            raise PositionBeyondLog(position, head)
+        if self._waiting >= self.config.max_waiting:
+            raise TooManyWaiting(reached, position)
+        self._waiting += 1
+        try:
+            return await self._waited(projections, position)
+        finally:
+            self._waiting -= 1
+
+    async def _waited(self, projections: Sequence[str], position: int) -> int:
         deadline = time.monotonic() + self.config.wait_seconds
         pause = 0.01
         while True:
@@ -109,6 +132,13 @@ class ReadStore:
             await asyncio.sleep(pause)
             pause = min(0.2, pause * 2)
         raise PositionNotReached(reached, position, self.config.wait_seconds)
+
+    async def _head(self) -> int | None:
+        """The log's head, or None when the event store does not answer (the read waits)."""
+        try:
+            return await to_thread.run_sync(self.config.log_head)
+        except EventStoreUnavailable:
+            return None
 
     async def documents(self, keys: Sequence[str],
                         fresh: bool = False) -> list[Versioned | None]:

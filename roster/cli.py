@@ -133,8 +133,11 @@ def token(
 ) -> None:
     """Print a bearer token for local use, signed with the configured secret."""
     settings = Settings()
-    typer.echo(issue_token(settings.jwt_secret.get_secret_value(), sub, role,
-                           ttl or settings.jwt_ttl_seconds))
+    seconds = ttl or settings.jwt_ttl_seconds
+    if seconds > settings.jwt_max_age_seconds:
+        raise typer.BadParameter(f"tokens older than {settings.jwt_max_age_seconds}s are "
+                                 "refused (ROSTER_JWT_MAX_AGE_SECONDS)", param_hint="--ttl")
+    typer.echo(issue_token(settings.jwt_secret.get_secret_value(), sub, role, seconds))
 
 
 @cli.command()

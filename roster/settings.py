@@ -62,6 +62,8 @@ class Settings(BaseSettings):
 
     jwt_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     jwt_ttl_seconds: int = Field(default=3600, gt=0)
+    jwt_max_age_seconds: int = Field(default=24 * 3600, gt=0)
+    """Tokens issued longer ago than this are refused, whatever their expiry."""
     hrms_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
@@ -83,6 +85,8 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "roster"
     read_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    read_max_waiting: int = Field(default=64, ge=1)
+    """How many reads of one read API process may wait for `min_position` at once."""
     readapi_health_port: int = 9103
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)

@@ -61,6 +61,7 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         hrms_secret=settings.hrms_secret.get_secret_value(),
         hrms_tolerance_seconds=settings.hrms_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
+        token_max_age_seconds=settings.jwt_max_age_seconds,
         rate_limits=rate_limits(settings),
     )
     return create_app(service or agent_service(settings), config)
@@ -80,8 +81,12 @@ class EventStoreReads:
         return self._log
 
     def head(self) -> int:
-        """The head now (0 when the store is empty)."""
-        return self._events().head()
+        """The head now (0 when the store is empty); `EventStoreUnavailable` when the store
+        does not answer."""
+        try:
+            return self._events().head()
+        except (PersistenceError, OSError) as error:
+            raise EventStoreUnavailable from error
 
     def history(self, agent_id: UUID) -> list[Envelope]:
         """The agent's events, oldest first; `EventStoreUnavailable` when the store does not
@@ -126,6 +131,8 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         source=source,
         partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
+        max_waiting=settings.read_max_waiting,
+        token_max_age_seconds=settings.jwt_max_age_seconds,
         log_head=reads.head,
         history=reads.history,
         exports_dir=settings.export_folder,

@@ -23,6 +23,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     app.state.service = service
     app.state.config = config
     app.state.jwt_secret = config.jwt_secret
+    app.state.token_max_age = config.token_max_age_seconds
     app.state.metrics = Metrics()
     problems.install(app)
     declare_problems(app, limited=config.rate_limits is not None)

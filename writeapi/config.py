@@ -15,5 +15,7 @@ class WriteApiConfig:
     hrms_secret: str
     hrms_tolerance_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    token_max_age_seconds: int = 24 * 3600
+    """Tokens issued longer ago than this are refused, whatever their expiry."""
     rate_limits: RateLimitConfig | None = None
     """The rate limits, or none."""
