@@ -11,6 +11,7 @@ from prometheus_client import Gauge
 from readapi import problems
 from readapi.routes import activity, agents, exports, hierarchy, ops, overview, replay
 from readapi.store import ReadStore
+from webkit import security
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
@@ -50,5 +51,6 @@ def create_app(store: ReadStore) -> FastAPI:
     if store.config.rate_limits is not None:
         app.add_middleware(RateLimits, config=store.config.rate_limits,
                            jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
+    security.install(app, store.config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -36,3 +36,5 @@ class ReadApiConfig:
     """Where the export worker writes run files (downloads are served from it)."""
     rate_limits: RateLimitConfig | None = None
     """The rate limits, or none."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose browsers may call the API (CORS); none by default."""

@@ -4,6 +4,7 @@ start-up. With nothing set, the embedded default applies: SQLite under `.roster/
 from __future__ import annotations
 
 import base64
+import json
 from enum import StrEnum
 from hashlib import sha256
 from pathlib import Path
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
     readapi_health_port: int = 9103
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose browsers may call the APIs, as a JSON list; CORS is off when empty."""
     log_level: str = "INFO"
 
     exports_dir: Path | None = None
@@ -143,7 +146,8 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 values[name] = value.get_secret_value()
-        return {f"ROSTER_{k.upper()}": str(v) for k, v in values.items() if v is not None}
+        return {f"ROSTER_{k.upper()}": json.dumps(v) if isinstance(v, list) else str(v)
+                for k, v in values.items() if v is not None}
 
     def tracking_source(self) -> tuple[str, int]:
         """Where the consumers' tracking marks come from, and its number of partitions."""

@@ -63,6 +63,7 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         max_body_bytes=settings.max_body_bytes,
         token_max_age_seconds=settings.jwt_max_age_seconds,
         rate_limits=rate_limits(settings),
+        cors_origins=settings.cors_origins,
     )
     return create_app(service or agent_service(settings), config)
 
@@ -137,6 +138,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         history=reads.history,
         exports_dir=settings.export_folder,
         rate_limits=rate_limits(settings),
+        cors_origins=settings.cors_origins,
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

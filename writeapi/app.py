@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from commands.service import AgentService
+from webkit import security
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
@@ -32,5 +33,6 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     if config.rate_limits is not None:
         app.add_middleware(RateLimits, config=config.rate_limits,
                            jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
+    security.install(app, config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
     return app

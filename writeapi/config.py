@@ -19,3 +19,5 @@ class WriteApiConfig:
     """Tokens issued longer ago than this are refused, whatever their expiry."""
     rate_limits: RateLimitConfig | None = None
     """The rate limits, or none."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose browsers may call the API (CORS); none by default."""
