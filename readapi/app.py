@@ -37,8 +37,7 @@ def create_app(store: ReadStore) -> FastAPI:
                     "Errors are RFC 9457 problems.",
     )
     app.state.store = store
-    app.state.jwt_secret = store.config.jwt_secret
-    app.state.token_max_age = store.config.token_max_age_seconds
+    app.state.verifier = store.config.verifier
     app.state.metrics = Metrics()
     app.state.verify_differences = Gauge(
         "roster_verify_differences", "Rows the last verification found missing, extra or "
@@ -50,7 +49,7 @@ def create_app(store: ReadStore) -> FastAPI:
         app.include_router(router)
     if store.config.rate_limits is not None:
         app.add_middleware(RateLimits, config=store.config.rate_limits,
-                           jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
+                           verifier=app.state.verifier, metrics=app.state.metrics)
     security.install(app, store.config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 from uuid import UUID
 
 from projections.envelope import Envelope
+from webkit.auth import Verifier
 from webkit.rate_limits import RateLimitConfig
 
 
@@ -15,7 +16,8 @@ from webkit.rate_limits import RateLimitConfig
 class ReadApiConfig:
     """Secrets, the tracking source the read models are fed from, and waiting bounds."""
 
-    jwt_secret: str
+    verifier: Verifier
+    """Checks the bearer tokens."""
     source: str
     """The tracking source of the consumers: the Kafka topic, or `log`."""
     partitions: int
@@ -24,8 +26,6 @@ class ReadApiConfig:
     """The longest a read waits for `min_position`."""
     max_waiting: int = 64
     """How many reads may wait for a position at once; past it a read is answered at once."""
-    token_max_age_seconds: int = 24 * 3600
-    """Tokens issued longer ago than this are refused, whatever their expiry."""
     log_head: Callable[[], int] = lambda: 0
     """The position of the newest event in the log, for the operations page's lag (the one
     thing it asks of the event store besides audit replays)."""

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = Field(default=3600, gt=0)
     jwt_max_age_seconds: int = Field(default=24 * 3600, gt=0)
     """Tokens issued longer ago than this are refused, whatever their expiry."""
+    jwt_previous_secrets: tuple[SecretStr, ...] = ()
+    """Secrets that signed tokens before `jwt_secret` (a JSON list): their tokens stay valid
+    until they expire, so the secret rotates without a moment when tokens fail."""
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    """How far the clocks of issuer and API may differ."""
     hrms_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
@@ -146,6 +151,8 @@ class Settings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr):
                 values[name] = value.get_secret_value()
+            elif isinstance(value, tuple) and all(isinstance(v, SecretStr) for v in value):
+                values[name] = [v.get_secret_value() for v in value]
         return {f"ROSTER_{k.upper()}": json.dumps(v) if isinstance(v, list) else str(v)
                 for k, v in values.items() if v is not None}
 

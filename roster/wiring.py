@@ -22,6 +22,7 @@ from readapi.readers import PostgresReader, SqliteReader
 from readapi.store import ReadStore
 from roster import logs
 from roster.settings import Settings, Store
+from webkit.auth import Verifier
 from webkit.rate_limits import RateLimitConfig, Rule
 from writeapi.app import create_app
 from writeapi.config import WriteApiConfig
@@ -30,6 +31,14 @@ from writeapi.config import WriteApiConfig
 def agent_service(settings: Settings) -> AgentService:
     """The application service on the event store the settings choose."""
     return AgentService(settings.event_store_env(), settings.index_key)
+
+
+def verifier(settings: Settings) -> Verifier:
+    """The token checks the settings ask for: the current secret and the previous ones, the
+    maximum age and the clock leeway."""
+    return Verifier.of(settings.jwt_secret.get_secret_value(),
+                       [k.get_secret_value() for k in settings.jwt_previous_secrets],
+                       settings.jwt_max_age_seconds, settings.jwt_leeway_seconds)
 
 
 def rate_limits(settings: Settings) -> RateLimitConfig | None:
@@ -57,11 +66,10 @@ def write_api_from_env() -> FastAPI:
 def write_api(settings: Settings, service: AgentService | None = None) -> FastAPI:
     """The write API over `service` (built from the settings when not given)."""
     config = WriteApiConfig(
-        jwt_secret=settings.jwt_secret.get_secret_value(),
+        verifier=verifier(settings),
         hrms_secret=settings.hrms_secret.get_secret_value(),
         hrms_tolerance_seconds=settings.hrms_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
-        token_max_age_seconds=settings.jwt_max_age_seconds,
         rate_limits=rate_limits(settings),
         cors_origins=settings.cors_origins,
     )
@@ -128,12 +136,11 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
     source, partitions = settings.tracking_source()
     reads = EventStoreReads(settings, service)
     config = ReadApiConfig(
-        jwt_secret=settings.jwt_secret.get_secret_value(),
+        verifier=verifier(settings),
         source=source,
         partitions=partitions,
         wait_seconds=settings.read_wait_seconds,
         max_waiting=settings.read_max_waiting,
-        token_max_age_seconds=settings.jwt_max_age_seconds,
         log_head=reads.head,
         history=reads.history,
         exports_dir=settings.export_folder,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -40,42 +42,73 @@ class NotAllowed(Exception):
     """The caller's role does not allow this request."""
 
 
+AUDIENCE = "roster-api"
+"""The `aud` every token carries and every API requires."""
+CLAIMS = ["sub", "role", "iss", "aud", "iat", "exp"]
+"""The claims a token must carry."""
+
+
+def key_id(secret: str) -> str:
+    """The `kid` naming `secret` in token headers: a digest, never the secret."""
+    return hashlib.sha256(f"roster-kid:{secret}".encode()).hexdigest()[:16]
+
+
 def issue_token(secret: str, subject: str, role: Role, ttl_seconds: int) -> str:
-    """A signed token for `subject` in `role`, valid for `ttl_seconds`."""
+    """A token for `subject` in `role`, valid for `ttl_seconds`, signed with `secret` and
+    naming it by `kid`."""
     now = int(time.time())
-    claims = {"sub": subject, "role": role.value, "iss": ISSUER, "iat": now,
+    claims = {"sub": subject, "role": role.value, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
               "exp": now + ttl_seconds}
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id(secret)})
 
 
-def authenticate(secret: str, authorization: str | None,
-                 max_age_seconds: int = 24 * 3600) -> Principal:
-    """The principal named by an `Authorization: Bearer` header, or `NotAuthenticated`;
-    a token issued more than `max_age_seconds` ago is refused whatever its expiry."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("send an Authorization: Bearer token")
-    try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
-                            options={"require": ["sub", "exp", "iss", "iat"]})
-        principal = Principal(str(claims["sub"]), Role(str(claims.get("role"))))
-    except (jwt.InvalidTokenError, ValueError) as error:
-        raise NotAuthenticated(f"the bearer token is not valid: {error}") from None
-    if time.time() - float(claims["iat"]) > max_age_seconds:
-        raise NotAuthenticated(f"the bearer token was issued more than {max_age_seconds}s "
-                               "ago; ask for a new one")
-    return principal
+@dataclass(frozen=True)
+class Verifier:
+    """Checks bearer tokens: signed (HS256) by one of `keys`, chosen by the token's `kid`, so
+    a new secret signs while tokens of the previous ones stay valid until they expire; every
+    claim of `CLAIMS` present, issuer and audience ours, and issued no longer than
+    `max_age_seconds` ago, with `leeway_seconds` for clocks that differ."""
+
+    keys: dict[str, str]
+    max_age_seconds: int = 24 * 3600
+    leeway_seconds: int = 30
+
+    @classmethod
+    def of(cls, current: str, previous: Sequence[str] = (), max_age_seconds: int = 24 * 3600,
+           leeway_seconds: int = 30) -> Verifier:
+        """A verifier of tokens signed with `current` or any of `previous`."""
+        return cls({key_id(k): k for k in (current, *previous)}, max_age_seconds,
+                   leeway_seconds)
+
+    def principal(self, authorization: str | None) -> Principal:
+        """The principal named by an `Authorization: Bearer` header, or `NotAuthenticated`."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("send an Authorization: Bearer token")
+        try:
+            secret = self.keys.get(str(jwt.get_unverified_header(token).get("kid")))
+            if secret is None:
+                raise NotAuthenticated("the bearer token names no key of ours (kid)")
+            claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+                                audience=AUDIENCE, leeway=self.leeway_seconds,
+                                options={"require": CLAIMS})
+            principal = Principal(str(claims["sub"]), Role(str(claims["role"])))
+        except (jwt.InvalidTokenError, ValueError) as error:
+            raise NotAuthenticated(f"the bearer token is not valid: {error}") from None
+        if time.time() - float(claims["iat"]) > self.max_age_seconds + self.leeway_seconds:
+            raise NotAuthenticated(f"the bearer token was issued more than "
+                                   f"{self.max_age_seconds}s ago; ask for a new one")
+        return principal
 
 
 def caller(*roles: Role) -> Any:
-    """A FastAPI dependency giving the authenticated caller (verified with the app's
-    `state.jwt_secret`, no older than its `state.token_max_age`), refused unless it holds
-    one of `roles`."""
+    """A FastAPI dependency giving the authenticated caller (checked by the app's
+    `state.verifier`), refused unless it holds one of `roles`."""
     allowed = frozenset(roles)
 
     async def dependency(request: Request) -> Principal:
-        who = authenticate(request.app.state.jwt_secret, request.headers.get("authorization"),
-                           request.app.state.token_max_age)
+        verifier: Verifier = request.app.state.verifier
+        who = verifier.principal(request.headers.get("authorization"))
         if who.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise NotAllowed(f"role {who.role.value} may not do this; needs one of: {names}")

@@ -18,7 +18,6 @@ import math
 import time
 from dataclasses import dataclass
 
-import jwt
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -26,7 +25,7 @@ from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webkit.auth import ISSUER
+from webkit.auth import NotAuthenticated, Verifier
 from webkit.observability import Metrics
 from webkit.problems import problem
 
@@ -66,10 +65,10 @@ class RateLimitConfig:
 class RateLimits:
     """Counts each request against its rule; answers 429 over the limit."""
 
-    def __init__(self, app: ASGIApp, config: RateLimitConfig, jwt_secret: str,
+    def __init__(self, app: ASGIApp, config: RateLimitConfig, verifier: Verifier,
                  metrics: Metrics) -> None:
         self.app = app
-        self.jwt_secret = jwt_secret
+        self.verifier = verifier
         self.metrics = metrics
         options: dict[str, float | str | bool] = {"wrap_exceptions": True}
         if config.storage.startswith("async+redis"):
@@ -117,14 +116,10 @@ class RateLimits:
         client address."""
         for name, value in scope["headers"]:
             if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    try:
-                        claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"],
-                                            issuer=ISSUER)
-                        return f"sub:{claims['sub']}"
-                    except (jwt.InvalidTokenError, KeyError):
-                        break
+                try:
+                    return f"sub:{self.verifier.principal(value.decode('latin-1')).subject}"
+                except NotAuthenticated:
+                    break
         client = scope.get("client")
         return f"ip:{client[0] if client else '-'}"
 

@@ -23,8 +23,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     )
     app.state.service = service
     app.state.config = config
-    app.state.jwt_secret = config.jwt_secret
-    app.state.token_max_age = config.token_max_age_seconds
+    app.state.verifier = config.verifier
     app.state.metrics = Metrics()
     problems.install(app)
     declare_problems(app, limited=config.rate_limits is not None)
@@ -32,7 +31,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
         app.include_router(router)
     if config.rate_limits is not None:
         app.add_middleware(RateLimits, config=config.rate_limits,
-                           jwt_secret=app.state.jwt_secret, metrics=app.state.metrics)
+                           verifier=app.state.verifier, metrics=app.state.metrics)
     security.install(app, config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webkit.auth import Verifier
 from webkit.rate_limits import RateLimitConfig
 
 
@@ -11,12 +12,11 @@ from webkit.rate_limits import RateLimitConfig
 class WriteApiConfig:
     """Secrets and limits of the write API, filled in by the wiring from the settings."""
 
-    jwt_secret: str
+    verifier: Verifier
+    """Checks the bearer tokens."""
     hrms_secret: str
     hrms_tolerance_seconds: int = 300
     max_body_bytes: int = 64 * 1024
-    token_max_age_seconds: int = 24 * 3600
-    """Tokens issued longer ago than this are refused, whatever their expiry."""
     rate_limits: RateLimitConfig | None = None
     """The rate limits, or none."""
     cors_origins: tuple[str, ...] = ()

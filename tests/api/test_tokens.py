@@ -1,0 +1,113 @@
+"""Every forged or stale token is refused: no algorithm, a wrong key, an unknown or missing kid,
+expired, issued too long ago, the wrong audience or issuer, a missing claim, a role edited after
+signing. A rotated secret keeps tokens of the previous one valid; `roster token` will not issue
+one that outlives the maximum age."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from commands.service import AgentService
+from roster import wiring
+from roster.cli import cli
+from roster.settings import Settings
+from webkit.auth import AUDIENCE, ISSUER, Role, issue_token, key_id
+
+NOBODY = "/v1/agents/00000000-0000-0000-0000-000000000001/events"
+
+
+def _token(secret: str, headers: dict[str, Any] | None = None, **changes: Any) -> str:
+    now = int(time.time())
+    claims = {"sub": "mallory", "role": "clerk", "iss": ISSUER, "aud": AUDIENCE, "iat": now,
+              "exp": now + 600, **changes}
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, secret, algorithm="HS256",
+                      headers={"kid": key_id(secret), **(headers or {})})
+
+
+def _unsigned(claims: dict[str, Any]) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def _role_edited(token: str) -> str:
+    header, claims, signature = token.split(".")
+    padded = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
+    edited = base64.urlsafe_b64encode(json.dumps({**padded, "role": "approver"}).encode())
+    return f"{header}.{edited.rstrip(b'=').decode()}.{signature}"
+
+
+@pytest.fixture
+def rotated(settings: Settings, service: AgentService) -> Iterator[tuple[TestClient, str]]:
+    """The write API after a rotation: a new secret signs, the fixture's is a previous one."""
+    new = SecretStr("a-new-secret-of-at-least-thirty-two-characters")
+    after = settings.model_copy(update={"jwt_secret": new,
+                                        "jwt_previous_secrets": (settings.jwt_secret,)})
+    with TestClient(wiring.write_api(after, service)) as client:
+        yield client, new.get_secret_value()
+
+
+def test_forged_and_stale_tokens_are_refused(settings: Settings,
+                                             rotated: tuple[TestClient, str]) -> None:
+    client, secret = rotated
+    now = int(time.time())
+    good = _token(secret)
+    forged = {
+        "no algorithm": _unsigned({"sub": "mallory", "role": "auditor", "iss": ISSUER,
+                                   "aud": AUDIENCE, "iat": now, "exp": now + 600}),
+        "wrong key": jwt.encode(jwt.decode(good, options={"verify_signature": False}),
+                                "not-our-secret-but-32-characters-long", algorithm="HS256",
+                                headers={"kid": key_id(secret)}),
+        "unknown kid": _token(secret, headers={"kid": "0123456789abcdef"}),
+        "no kid": jwt.encode(jwt.decode(good, options={"verify_signature": False}), secret,
+                             algorithm="HS256"),
+        "expired": _token(secret, iat=now - 700, exp=now - 100),
+        "too old": _token(secret, iat=now - settings.jwt_max_age_seconds - 120,
+                          exp=now + 3600),
+        "issued in the future": _token(secret, iat=now + 3600, exp=now + 7200),
+        "wrong audience": _token(secret, aud="someone-else"),
+        "wrong issuer": _token(secret, iss="someone-else"),
+        "no role": _token(secret, role=None),
+        "unknown role": _token(secret, role="root"),
+        "no subject": _token(secret, sub=None),
+        "no expiry": _token(secret, exp=None),
+        "no issue time": _token(secret, iat=None),
+        "role edited": _role_edited(good),
+    }
+    assert client.get(NOBODY, headers={"Authorization": f"Bearer {good}"}).status_code == 404
+    for name, token in forged.items():
+        answer = client.get(NOBODY, headers={"Authorization": f"Bearer {token}"})
+        assert (answer.status_code, answer.json()["code"]) == (401, "not_authenticated"), name
+
+
+def test_a_rotated_secret_keeps_the_previous_ones_tokens_valid(
+        settings: Settings, rotated: tuple[TestClient, str]) -> None:
+    client, secret = rotated
+    before = issue_token(settings.jwt_secret.get_secret_value(), "ann", Role.CLERK, 600)
+    after = issue_token(secret, "ann", Role.CLERK, 600)
+    for token in (before, after):
+        assert client.get(NOBODY, headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 404
+
+
+def test_roster_token_will_not_outlive_the_maximum_age() -> None:
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["token", "--sub", "script", "--role", "viewer",
+                                  "--ttl", str(Settings().jwt_max_age_seconds + 1)])
+    assert refused.exit_code == 2
+    assert "ROSTER_JWT_MAX_AGE_SECONDS" in refused.output
+    issued = runner.invoke(cli, ["token", "--sub", "script", "--role", "viewer", "--ttl", "60"])
+    assert issued.exit_code == 0
+    claims = jwt.decode(issued.output.strip(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 60
