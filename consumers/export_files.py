@@ -13,7 +13,8 @@ from typing import Any, BinaryIO, Protocol
 import orjson
 import xlsxwriter
 
-from projections.exports import Format, cell
+from projections.exports import Format
+from projections.jsonb import text_form
 
 
 class Writer(Protocol):
@@ -36,7 +37,7 @@ class CsvFile:
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
         """Append `rows`."""
-        self.csv.writerows([cell(v) for v in row] for row in rows)
+        self.csv.writerows([text_form(v) for v in row] for row in rows)
 
     def close(self) -> None:
         """Close the file."""
@@ -53,7 +54,7 @@ class NdjsonFile:
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
         """Append `rows`."""
         self.file.write(b"".join(
-            orjson.dumps({c: v if isinstance(v, dict) else cell(v)
+            orjson.dumps({c: v if isinstance(v, dict) else text_form(v)
                           for c, v in zip(self.columns, row, strict=True)}) + b"\n"
             for row in rows))
 
@@ -75,7 +76,7 @@ class XlsxFile:
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
         """Append `rows`."""
         for row in rows:
-            self.sheet.write_row(self.next_row, 0, [cell(v) for v in row])
+            self.sheet.write_row(self.next_row, 0, [text_form(v) for v in row])
             self.next_row += 1
 
     def close(self) -> None:
@@ -95,11 +96,27 @@ def copy_header(fmt: Format, columns: Sequence[str]) -> bytes:
     return (",".join(columns) + "\n").encode()
 
 
+COUNTED_CHUNKS = 1000
+"""Chunks written between two counts of their lines (COPY sends a row per chunk)."""
+
+
 def write_chunks(file: BinaryIO, chunks: Iterable[bytes]) -> Iterable[int]:
-    """Write `chunks` to `file`, yielding after each how many lines it held."""
+    """Write `chunks` to `file`, yielding after every `COUNTED_CHUNKS` (and at the end) how
+    many lines they held."""
+    held: list[bytes] = []
     for chunk in chunks:
-        file.write(chunk)
-        yield chunk.count(b"\n")
+        held.append(chunk)
+        if len(held) == COUNTED_CHUNKS:
+            yield _written(file, held)
+            held = []
+    if held:
+        yield _written(file, held)
+
+
+def _written(file: BinaryIO, chunks: list[bytes]) -> int:
+    block = b"".join(chunks)
+    file.write(block)
+    return block.count(b"\n")
 
 
 def synced(path: Path) -> str:

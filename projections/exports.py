@@ -10,12 +10,11 @@ auditor's run alone.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import orjson
 from psycopg import sql
 
 from projections import search
@@ -105,25 +104,12 @@ def count_query(definition: Definition, today: date, store: StoreKind) -> search
     return search.counted(definition.filters, today, store)
 
 
-def cell(value: Any) -> Any:
-    """A summary value as an export writes it: text for identifiers, times and documents;
-    numbers stay numbers; nothing stays None."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return orjson.dumps(value).decode()
-    return value
-
-
 _TEXT = {"onboarded_at": "to_char({} AT TIME ZONE 'UTC', "
                          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
          "updated_at": "to_char({} AT TIME ZONE 'UTC', "
                        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"}
-"""PostgreSQL expressions writing a column as `cell` does where its own text differs."""
+"""PostgreSQL expressions writing a column as `jsonb.text_form` does where its own text
+differs."""
 
 
 def _text(column: str) -> sql.Composable:

@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 
 from projections import generations, trigrams
 from projections.db import StoreKind
-from projections.jsonb import dumps
+from projections.jsonb import dumps, text_form
 
 _CASTS = re.compile(r"::\w+(?:\[\])?|\s+FOR UPDATE\b", re.IGNORECASE)
 _PLACEHOLDERS = re.compile(
@@ -62,19 +62,11 @@ def to_sqlite(value: Any) -> Any:
     """A parameter as SQLite stores it."""
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, Jsonb):
         return dumps(value.obj)
-    if isinstance(value, dict):
-        return dumps(value)
     if isinstance(value, list | tuple | set | frozenset):
         return json.dumps([to_sqlite(v) for v in value])
-    return value
+    return text_form(value)
 
 
 def _parameters(params: Any) -> Any:
