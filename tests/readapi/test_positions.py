@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable
+from uuid import UUID
 
 import httpx
 from fastapi.testclient import TestClient
@@ -17,12 +18,18 @@ from tests.readapi.agents import APPROVER, onboard
 from tests.readapi.conftest import Models
 
 
+def _suspended_unseen(write: AgentService, models: Models) -> tuple[UUID, int]:
+    """An agent the read models show active, then suspended: the agent and the position of
+    the suspension, which the read models have not applied."""
+    agent = onboard(write)
+    models.catch_up()
+    return agent, write.suspend(agent, cmd.Decide(reason="review"), APPROVER).position
+
+
 def test_a_read_waits_for_the_position_of_a_write(
     write: AgentService, models: Models, client: TestClient, viewer: dict[str, str]
 ) -> None:
-    agent = onboard(write)
-    models.catch_up()
-    position = write.suspend(agent, cmd.Decide(reason="review"), APPROVER).position
+    agent, position = _suspended_unseen(write, models)
     assert client.get(f"/v1/agents/{agent}", headers=viewer).json()["status"] == "ACTIVE"
 
     later = threading.Timer(0.3, models.catch_up)
@@ -40,9 +47,7 @@ def test_a_read_waits_for_the_position_of_a_write(
 def test_a_position_not_reached_in_time_is_a_503_problem(
     write: AgentService, models: Models, client: TestClient, viewer: dict[str, str]
 ) -> None:
-    agent = onboard(write)
-    models.catch_up()
-    position = write.suspend(agent, cmd.Decide(reason="review"), APPROVER).position
+    agent, position = _suspended_unseen(write, models)
     for path in (f"/v1/agents/{agent}/timeline", "/v1/agents", "/v1/dashboard"):
         response = client.get(path, params={"min_position": position}, headers=viewer)
         assert response.status_code == 503, response.text
@@ -70,9 +75,7 @@ def test_a_position_beyond_the_log_or_a_64_bit_integer_is_refused_at_once(
 def test_past_the_bound_on_waiting_reads_one_is_answered_at_once(
     read_settings: Settings, write: AgentService, models: Models, viewer: dict[str, str]
 ) -> None:
-    agent = onboard(write)
-    models.catch_up()
-    position = write.suspend(agent, cmd.Decide(reason="review"), APPROVER).position
+    _, position = _suspended_unseen(write, models)
     app = read_api(read_settings.model_copy(update={"read_max_waiting": 2}))
 
     async def three() -> list[httpx.Response]:
