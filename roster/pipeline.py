@@ -40,7 +40,7 @@ from projections.projection import Projection
 from projections.redis_documents import DocumentCache
 from projections.sqlite import ServingFiles
 from roster.settings import Settings, Store
-from roster.wiring import PersonalData, agent_service
+from roster.wiring import EventStoreReads, agent_service
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def export_worker(settings: Settings, service: AgentService | None = None) -> Ex
                   if settings.store is Store.SQLITE
                   else PostgresView(settings.read_models_conninfo()))
     return ExportWorker(generations(settings).registry, view, config,
-                        PersonalData(settings, service))
+                        EventStoreReads(settings, service).personal)
 
 
 def applier(settings: Settings, store: Generations, projection: Projection,

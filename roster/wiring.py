@@ -77,16 +77,23 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
 
 
 class EventStoreReads:
-    """What the read API asks of the settings' event store, opened on first use: the log's
-    head (the operations page) and one agent's history (audit replays)."""
+    """What the read API and the export worker ask of the settings' event store, opened on
+    first use: the log's head (the operations page, `min_position`), one agent's history
+    (audit replays), and agents' personal fields in full (auditors' exports)."""
 
     def __init__(self, settings: Settings, service: AgentService | None) -> None:
         self._settings = settings
+        self._service = service
         self._log = None if service is None else EventLog(service)
+
+    def _opened(self) -> AgentService:
+        if self._service is None:
+            self._service = agent_service(self._settings)
+        return self._service
 
     def _events(self) -> EventLog:
         if self._log is None:
-            self._log = EventLog(agent_service(self._settings))
+            self._log = EventLog(self._opened())
         return self._log
 
     def head(self) -> int:
@@ -105,20 +112,10 @@ class EventStoreReads:
         except (PersistenceError, OSError) as error:
             raise EventStoreUnavailable from error
 
-
-class PersonalData:
-    """Agents' personal fields in full as of a version, for auditors' exports: from the
-    settings' event store, opened on first use."""
-
-    def __init__(self, settings: Settings, service: AgentService | None) -> None:
-        self._settings = settings
-        self._service = service
-
-    def __call__(self, agents: Sequence[tuple[UUID, int]]) -> dict[UUID, dict[str, str | None]]:
-        """Each of `agents` (id, version) with its `pan`, `aadhaar` and `bank_account`."""
-        if self._service is None:
-            self._service = agent_service(self._settings)
-        service = self._service
+    def personal(self, agents: Sequence[tuple[UUID, int]]) -> dict[UUID, dict[str, str | None]]:
+        """Each of `agents` (id, version) with its `pan`, `aadhaar` and `bank_account` in
+        full, as of that version."""
+        service = self._opened()
         return {agent: service.personal_data(agent, version) for agent, version in agents}
 
 

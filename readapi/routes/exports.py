@@ -187,9 +187,9 @@ async def download(run_id: UUID, store: Store, who: Viewer) -> Response:
     found = await _run(store, who, run_id)
     if found.state is RunState.EXPIRED:
         raise ExportExpired(f"export {run_id} expired at {found.expires_at}")
-    path = store.config.exports_dir / (found.file or "")
     if found.state is not RunState.SUCCEEDED or found.file is None:
         raise ExportNotReady(f"export {run_id} is {found.state.value}", state=found.state.value)
+    path = store.config.exports_dir / found.file
     if not path.is_file():
         raise ExportExpired(f"the file of export {run_id} is gone")
     fmt = found.definition.format
