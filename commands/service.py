@@ -9,17 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
     IntegrityError,
     InterfaceError,
+    InternalError,
     JSONTranscoder,
     OperationalError,
+    ProgrammingError,
 )
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from commands import models
 from commands.errors import (
@@ -36,8 +41,22 @@ from domain.agent import Agent
 from domain.errors import DomainError, NothingToChange, RuleBroken
 from domain.values import License, Provenance, Source
 
+T = TypeVar("T")
+
 ATTEMPTS = 12
 """How often a command is retried when concurrent writes conflict with it."""
+
+
+def _created(make: Callable[[], T]) -> T:
+    """`make()`, which creates tables when missing. Processes starting together on PostgreSQL
+    race to create them (`tuple concurrently updated`, a duplicate type, a relation that
+    already exists): the loser tries again and finds them there."""
+    raced = (InternalError, IntegrityError, ProgrammingError)
+    for attempt in Retrying(retry=retry_if_exception_type(raced), stop=stop_after_attempt(5),
+                            wait=wait_random(0.05, 0.5), reraise=True):
+        with attempt:
+            return make()
+    raise AssertionError("unreachable: the last attempt raises")
 
 
 class _Conflict(Exception):
@@ -84,6 +103,14 @@ class AgentService(Application[UUID]):
         super().__init__(env)
         self.index_key = index_key
         self.today = today
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The events' recorder, its tables made when missing (see `_created`)."""
+        return _created(super().construct_recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """The snapshots' store, its table made when missing (see `_created`)."""
+        return _created(super().construct_snapshot_store)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Teach the transcoder the domain's value objects."""

@@ -173,3 +173,12 @@ def test_no_personal_data_is_stored_in_plaintext(
     assert len(raw) > 1000
     for secret in (body["pan"], body["aadhaar"], body["bank_account"], body["agent_code"]):
         assert secret.encode() not in raw
+
+
+def test_services_opened_at_once_on_an_empty_store_all_open(settings: Settings) -> None:
+    """Processes started together (a rebuild beside a consumer) race to create the event
+    store's tables; every one of them opens."""
+    opened, _ = race(8, lambda _: AgentService(settings.event_store_env(), settings.index_key))
+    for service in opened:
+        service.close()
+    assert len(opened) == 8
