@@ -1,4 +1,5 @@
-"""An agent's stored events as plain data, with personal values masked unless revealed."""
+"""An agent's stored events as plain data, with personal values masked (in full only through
+the audited disclosure)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ def masked(payload: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def describe(event: DomainEventProtocol[UUID], *, reveal: bool) -> dict[str, Any]:
-    """The event's type, version, time and payload; personal values masked unless `reveal`."""
+def describe(event: DomainEventProtocol[UUID]) -> dict[str, Any]:
+    """The event's type, version, time and payload, personal values masked."""
     payload = {k: v for k, v in vars(event).items() if k not in _IDENTITY}
     return {
         "type": type(event).__name__,
         "version": event.originator_version,
         "occurred_at": vars(event)["timestamp"],
-        "payload": payload if reveal else masked(payload),
+        "payload": masked(payload),
     }

@@ -29,6 +29,9 @@ def _checked(check: Callable[[str], str]) -> AfterValidator:
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Reason = Annotated[str | None, Field(default=None, max_length=500)]
+StatedReason = Annotated[str, Field(
+    min_length=10, max_length=500, pattern=r"^\s*\S+(\s+\S+){2,}",
+    description="Why, in at least three words (it is recorded with the act).")]
 AgentCode = Annotated[str, _checked(values.check_agent_code)]
 OfficeCode = Annotated[str, _checked(values.check_office_code)]
 Phone = Annotated[str, _checked(values.check_phone)]
@@ -133,3 +136,9 @@ class ChangeManager(Command):
 
     manager_id: UUID | None
     reason: Reason = None
+
+
+class ErasePersonalData(Command):
+    """Erase a terminated or rejected agent's personal data, saying why."""
+
+    reason: StatedReason

@@ -6,6 +6,7 @@ idempotency key, checks the expected version, and retries when a concurrent writ
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,25 +22,30 @@ from eventsourcing.persistence import (
     InterfaceError,
     InternalError,
     JSONTranscoder,
+    Mapper,
     OperationalError,
     ProgrammingError,
 )
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from commands import models
+from commands.data_keys import DataKeys, MasterKey
 from commands.errors import (
     DeliveryReplayed,
     IdempotencyKeyReused,
     StoreUnavailable,
     TooMuchContention,
 )
+from commands.key_tables import key_table
 from commands.positions import position_of
-from commands.records import Disclosure, HierarchyLock, IdempotencyRecord, WebhookDelivery
+from commands.records import HierarchyLock, IdempotencyRecord, WebhookDelivery
+from commands.sealing import SealingMapper
+from commands.stores import prepare
 from commands.transcodings import register_domain_values
 from commands.unit import Unit
 from domain.agent import Agent
 from domain.errors import DomainError, NothingToChange, RuleBroken
-from domain.values import License, Provenance, Source
+from domain.values import PERSONAL_FIELDS, License, Provenance, Source
 
 T = TypeVar("T")
 
@@ -89,7 +95,12 @@ class CommandResult:
 
 
 class AgentService(Application[UUID]):
-    """Runs agent commands against the event store chosen by the environment."""
+    """Runs agent commands against the event store chosen by the environment.
+
+    Besides the `eventsourcing` variables, the environment names the master keys that wrap the
+    agents' data keys (`MASTER_KEYS`: base64, comma-separated, the current first) and how long
+    an unwrapped data key is cached (`DATA_KEY_CACHE_SECONDS`).
+    """
 
     name = "Roster"
     snapshotting_intervals = {HierarchyLock: 100}
@@ -100,13 +111,26 @@ class AgentService(Application[UUID]):
         index_key: bytes,
         today: Callable[[], date] = date.today,
     ) -> None:
+        prepare(env)
         super().__init__(env)
         self.index_key = index_key
         self.today = today
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The store's mapper, sealing personal fields under each agent's data key."""
+        base = super().construct_mapper()
+        self._keys_table = key_table(getattr(self.factory, "datastore", None))
+        masters = [MasterKey(base64.b64decode(k)) for k in self.env["MASTER_KEYS"].split(",")]
+        self.data_keys = DataKeys(self._keys_table, masters,
+                                  float(self.env.get("DATA_KEY_CACHE_SECONDS", "5")))
+        return SealingMapper(self.data_keys, base.transcoder, base.compressor, base.cipher)
+
     def construct_recorder(self) -> ApplicationRecorder:
-        """The events' recorder, its tables made when missing (see `_created`)."""
-        return _created(super().construct_recorder)
+        """The events' recorder, its tables (and the data keys' table) made when missing (see
+        `_created`)."""
+        recorder = _created(super().construct_recorder)
+        _created(self._keys_table.create)
+        return recorder
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         """The snapshots' store, its table made when missing (see `_created`)."""
@@ -366,23 +390,42 @@ class AgentService(Application[UUID]):
         """The id of the agent holding `agent_code`, or `AgentNotFound`."""
         return self._unit(None).owner("agent_code", agent_code)
 
-    def history(
-        self, agent_id: UUID, disclosed_to: Request | None = None
-    ) -> list[DomainEventProtocol[UUID]]:
-        """Every stored event of an agent, oldest first; when `disclosed_to` is given, that
-        its personal data was shown in full is recorded first."""
+    def history(self, agent_id: UUID) -> list[DomainEventProtocol[UUID]]:
+        """Every stored event of an agent, oldest first."""
         self.agent(agent_id)
-        if disclosed_to is not None:
-            who = disclosed_to.provenance
-            self.save(Disclosure(agent_id=agent_id, actor=who.actor,
-                                 correlation_id=who.correlation_id))
         return list(self.events.get(agent_id))
 
     def personal_data(self, agent_id: UUID, version: int) -> dict[str, str | None]:
-        """The agent's personal fields in full (`pan`, `aadhaar`, `bank_account`) as of
-        `version`, decrypted from the event store (exports record the disclosure)."""
+        """The agent's sealed fields in full as of `version` (`erased` once erased), read
+        with its data key fetched afresh (exports record the disclosure)."""
+        self.data_keys.refresh([agent_id])
         agent: Agent = self.repository.get(agent_id, version=version)
-        return {"pan": agent.pan, "aadhaar": agent.aadhaar, "bank_account": agent.bank_account}
+        return {name: getattr(agent, name) for name in sorted(PERSONAL_FIELDS)}
+
+    # --- privacy ------------------------------------------------------------------------------
+
+    def erase(self, agent_id: UUID, cmd: models.ErasePersonalData,
+              request: Request) -> CommandResult:
+        """Destroy a terminated or rejected agent's data key, then record the erasure: every
+        past event of the agent reads its sealed fields as `erased` from then on."""
+        def act(_: Unit, agent: Agent) -> None:
+            agent.erase_personal_data(cmd.reason, request.provenance)
+            self.data_keys.destroy(agent_id)
+
+        return self._on_agent(agent_id, request, act)
+
+    def disclose(self, agent_id: UUID, fields: list[str], reason: str,
+                 request: Request) -> tuple[CommandResult, dict[str, str | None]]:
+        """Record that `fields` of the agent are shown to the requester for `reason`, and
+        the values shown (read with the data key fetched afresh)."""
+        self.data_keys.refresh([agent_id])
+        shown: dict[str, str | None] = {}
+
+        def act(_: Unit, agent: Agent) -> None:
+            shown.update({name: getattr(agent, name) for name in fields})
+            agent.disclose_personal_data(fields, reason, request.provenance)
+
+        return self._on_agent(agent_id, request, act), shown
 
     def ready(self) -> int:
         """The head of the event log; raises if the event store cannot be read."""

@@ -7,6 +7,7 @@ Personal values are masked here, before anything is published or projected.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from eventsourcing.utils import get_topic
 
 from commands.history import describe, masked
 from commands.positions import notifications_of
+from commands.sealing import unseal
 from commands.service import AgentService
 from domain.agent import Agent
 from domain.values import Provenance
@@ -39,7 +41,7 @@ class Page:
 def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
     """The published form of an agent event at `position`: masked, provenance lifted out, and
     the payload in its JSON form (dates as ISO strings), exactly as a Kafka consumer sees it."""
-    described = describe(event, reveal=False)
+    described = describe(event)
     payload = described["payload"]
     provenance: Provenance = payload.pop("provenance")
     return _envelope(event.originator_id, event.originator_version, described["type"],
@@ -112,16 +114,20 @@ class EventLog:
         notifications = self._service.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
-        envelopes = [self._envelope(n) for n in notifications
-                     if n.topic.startswith(AGENT_TOPIC_PREFIX)]
         last = notifications[-1].id if notifications else after
-        return Page(envelopes, last)
+        return Page(self._envelopes(notifications), last)
 
     def history(self, agent_id: UUID) -> list[Envelope]:
         """Every event of one agent as envelopes with their positions, oldest first (empty
         for an id that is no agent's)."""
-        found = notifications_of(self._service.recorder, agent_id)
-        return [self._envelope(n) for n in found if n.topic.startswith(AGENT_TOPIC_PREFIX)]
+        return self._envelopes(notifications_of(self._service.recorder, agent_id))
+
+    def _envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
+        """The agent events among `notifications` as envelopes, their data keys read afresh
+        in one query (so an erasure shows at once)."""
+        agents = [n for n in notifications if n.topic.startswith(AGENT_TOPIC_PREFIX)]
+        self._service.data_keys.refresh({_uuid(n.originator_id) for n in agents})
+        return [self._envelope(n) for n in agents]
 
     def stored(self, notification: Notification) -> dict[str, Any]:
         """The stored JSON of a notification's event, decrypted and decompressed by the
@@ -133,6 +139,7 @@ class EventLog:
         if mapper.compressor is not None:
             state = mapper.compressor.decompress(state)
         found: dict[str, Any] = orjson.loads(state)
+        unseal(self._service.data_keys, _uuid(notification.originator_id), found)
         return found
 
     def _envelope(self, notification: Notification) -> Envelope:
@@ -143,14 +150,17 @@ class EventLog:
             return envelope_of(event, notification.id)
 
 
+def _uuid(found: UUID | str) -> UUID:
+    return found if isinstance(found, UUID) else UUID(found)
+
+
 def published(notification: Notification, stored: dict[str, Any]) -> Envelope:
     """The envelope of an agent event from its stored JSON; `NotPlain` (or `KeyError`) when
     the JSON holds what only the domain event can read."""
     occurred_at = datetime.fromisoformat(stored.pop("timestamp")["_data_"])
     provenance = stored.pop("provenance")["_data_"]
     stored.pop("originator_topic", None)
-    found = notification.originator_id
-    return _envelope(found if isinstance(found, UUID) else UUID(found),
+    return _envelope(_uuid(notification.originator_id),
                      notification.originator_version,
                      notification.topic[len(AGENT_TOPIC_PREFIX):], notification.id, occurred_at,
                      (provenance["actor"], provenance["correlation_id"], provenance["source"]),

@@ -21,6 +21,7 @@ from domain.errors import (
     LicenseRequired,
     ManagerNotActive,
     NothingToChange,
+    PersonalDataErased,
     ReportsNotReassigned,
     RuleBroken,
     SecondApproverRequired,
@@ -160,6 +161,19 @@ class Agent(Aggregate):
         class_version = 1
         report_id: UUID
 
+    class PersonalDataErased(Event):
+        """The agent's data key was destroyed: its sealed fields read as `erased` ever after."""
+
+        class_version = 1
+        reason: str
+
+    class PersonalDataDisclosed(Event):
+        """Someone was shown the agent's sealed fields in full, for a stated reason."""
+
+        class_version = 1
+        fields: list[str]
+        reason: str
+
     class ReportReleased(Event):
         """An agent no longer reports directly to this one."""
 
@@ -201,10 +215,14 @@ class Agent(Aggregate):
         self.licenses: dict[str, License] = {}
         self.reports: set[UUID] = set()
         self.reinstatement_requested_by: str | None = None
+        self.erased = False
 
     # --- guards -------------------------------------------------------------------------------
 
     def _check_status(self, command: str, *allowed: AgentStatus) -> None:
+        if self.erased:
+            raise PersonalDataErased(
+                f"cannot {command} an agent whose personal data was erased")
         if self.status not in allowed:
             raise TransitionNotAllowed(f"cannot {command} an agent who is {self.status.value}")
 
@@ -436,3 +454,26 @@ class Agent(Aggregate):
     @event(ReportReleased)
     def _report_released(self, report_id: UUID, provenance: Provenance) -> None:
         self.reports.discard(report_id)
+
+    def erase_personal_data(self, reason: str, provenance: Provenance) -> None:
+        """Record the erasure of a terminated or rejected agent's personal data (the service
+        destroys the data key); a second erasure is refused."""
+        self._check_status("erase the personal data of", S.TERMINATED, S.REJECTED)
+        self._personal_data_erased(reason=reason, provenance=provenance)
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(self, reason: str, provenance: Provenance) -> None:
+        self.erased = True
+
+    def disclose_personal_data(
+        self, fields: list[str], reason: str, provenance: Provenance
+    ) -> None:
+        """Record that `fields` were shown in full to the actor, for `reason` (allowed in any
+        status, and after an erasure, when they show the marker)."""
+        self._personal_data_disclosed(fields=fields, reason=reason, provenance=provenance)
+
+    @event(PersonalDataDisclosed)
+    def _personal_data_disclosed(
+        self, fields: list[str], reason: str, provenance: Provenance
+    ) -> None:
+        pass

@@ -79,3 +79,9 @@ class NothingToChange(RuleBroken):
     """An update named no field whose value differs from the current one."""
 
     code = "nothing_to_change"
+
+
+class PersonalDataErased(RuleBroken):
+    """The agent's personal data was erased: it cannot be erased again, nor the agent changed."""
+
+    code = "personal_data_erased"

@@ -112,8 +112,12 @@ class License:
         return self.revoked_on is None and self.issued_on <= day <= self.expires_on
 
 
-PERSONAL_FIELDS = frozenset({"pan", "aadhaar", "bank_account"})
-"""Fields that hold personal data: encrypted at rest, masked everywhere else."""
+PERSONAL_FIELDS = frozenset({"pan", "aadhaar", "bank_account", "email", "phone"})
+"""Personal data: sealed in the event store under the agent's own data key (and erased with
+it), masked everywhere else."""
+
+ERASED = "erased"
+"""What a sealed field reads as once the agent's data key is destroyed."""
 
 
 def _check(pattern: re.Pattern[str], field: str, value: str, form: str) -> str:
@@ -169,7 +173,13 @@ def check_license_dates(issued_on: date, expires_on: date) -> None:
 
 
 def mask(field: str, value: str) -> str:
-    """The masked form of a personal value, keeping only what identifies it to a person."""
+    """The masked form of a personal value, keeping only what identifies it to a person (an
+    erased value stays the marker)."""
+    if value == ERASED:
+        return ERASED
     if field == "pan":
         return "XXXXX" + value[5:9] + "X"
+    if field == "email":
+        local, _, domain = value.rpartition("@")
+        return f"{local[:1]}***@{domain}"
     return "X" * (len(value) - 4) + value[-4:]

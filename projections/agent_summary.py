@@ -14,7 +14,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from domain.values import AgentStatus
+from domain.values import ERASED, AgentStatus
 from projections import agent_fold
 from projections import events as ev
 from projections.agent_fold import check_next
@@ -101,6 +101,10 @@ def _changes(row: AgentSummary, e: ev.AgentEvent) -> dict[str, Any]:
             return {"reports": row.reports + 1}
         case ev.ReportReleased():
             return {"reports": row.reports - 1}
+        case ev.PersonalDataErased():
+            return dict.fromkeys(("email", "phone", "pan"), ERASED)
+        case ev.PersonalDataDisclosed():
+            return {}
     raise ValueError(f"the agent summary does not know event type {type(e).__name__!r}")
 
 

@@ -17,6 +17,7 @@ from projections.agent_fold import fold
 from projections.db import Cursor, write_rows
 from projections.document_table import Document, DocumentTable
 from projections.envelope import Envelope
+from projections.erasure import scrub, scrubbed_changes
 from projections.jsonb import dumps
 from projections.window import Window
 
@@ -98,6 +99,9 @@ class AuditLogProjection:
                      ev.reason_of(s.env.event), Jsonb(changes(s.before, s.after), dumps=dumps))
                     for s in steps],
                    "ON CONFLICT DO NOTHING")
+        for erased in {s.env.agent_id for s in steps
+                       if isinstance(s.env.event, ev.PersonalDataErased)}:
+            scrub(cur, "audit_log", ("position",), "changes", erased, scrubbed_changes)
 
 
 def entries(cur: Cursor, agent_id: UUID, actor: str | None,

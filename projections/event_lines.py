@@ -48,4 +48,8 @@ def line(env: Envelope) -> str:
             return f"Agent {report} now reports here"
         case ev.ReportReleased(report_id=report):
             return f"Agent {report} no longer reports here"
+        case ev.PersonalDataErased():
+            return f"Personal data erased by {by}{_because(e)}"
+        case ev.PersonalDataDisclosed(fields=shown):
+            return f"Personal data ({', '.join(shown)}) shown to {by}{_because(e)}"
     return env.type

@@ -204,11 +204,28 @@ class ReportReleased(AgentEvent):
     report_id: UUID
 
 
+@dataclass(frozen=True, slots=True)
+class PersonalDataErased(AgentEvent):
+    """The agent's data key was destroyed: its personal fields read `erased` from now on, and
+    the read models drop what they kept of them."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataDisclosed(AgentEvent):
+    """An auditor was shown the agent's personal fields in full."""
+
+    fields: list[str]
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[AgentEvent]] = {
     cls.__name__: cls for cls in (
         Onboarded, ProfileUpdated, LicenseAdded, LicenseRenewed, LicenseRevoked, Approved,
         Rejected, Suspended, Resumed, Terminated, ReinstatementRequested, ReinstatementApproved,
-        ReinstatementRejected, ManagerChanged, ReportAssigned, ReportReleased)
+        ReinstatementRejected, ManagerChanged, ReportAssigned, ReportReleased,
+        PersonalDataErased, PersonalDataDisclosed)
 }
 """Each event class under the type name an envelope carries."""
 

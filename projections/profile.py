@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from domain.values import AgentStatus
+from domain.values import ERASED, PERSONAL_FIELDS, AgentStatus
 from projections import cache_marks
 from projections import events as ev
 from projections.agent_fold import check_next, fold
@@ -24,6 +24,11 @@ from projections.envelope import Envelope
 ATTRIBUTES = ("agent_code", "first_name", "last_name", "agent_type", "office_code", "region",
               "email", "phone", "pan", "aadhaar", "bank_account", "date_of_joining")
 """The agent's own fields in a profile (personal ones masked)."""
+
+
+def erased(fields: dict[str, Any]) -> dict[str, Any]:
+    """The personal ones among `fields` that hold a value, each as the erasure marker."""
+    return {k: ERASED for k, v in fields.items() if k in PERSONAL_FIELDS and v is not None}
 
 
 def _json_value(value: Any) -> Any:
@@ -81,6 +86,10 @@ def _change(doc: Document, env: Envelope) -> None:
             doc["reports"] = [*doc["reports"], str(report_id)]
         case ev.ReportReleased(report_id=report_id):
             doc["reports"] = [r for r in doc["reports"] if r != str(report_id)]
+        case ev.PersonalDataErased():
+            doc.update(erased(doc))
+        case ev.PersonalDataDisclosed():
+            pass
         case _:
             raise ValueError(f"the profile does not know event type {env.type!r}")
 

@@ -10,8 +10,10 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from projections import events as ev
 from projections.db import Cursor, write_rows
 from projections.envelope import Envelope
+from projections.erasure import scrub, scrubbed_payload
 from projections.event_lines import line
 from projections.jsonb import dumps
 from projections.window import Window
@@ -68,6 +70,10 @@ class TimelineProjection:
                    [(e.agent_id, e.agent_version, e.position, e.occurred_at, e.type, e.actor,
                      e.source, line(e), Jsonb(e.payload, dumps=dumps)) for e in envelopes],
                    "ON CONFLICT DO NOTHING")
+        for erased in {e.agent_id for e in envelopes
+                       if isinstance(e.event, ev.PersonalDataErased)}:
+            scrub(cur, "timeline", ("agent_id", "agent_version"), "details", erased,
+                  scrubbed_payload)
 
 
 def entries(cur: Cursor, agent_id: UUID, types: Sequence[str] | None,

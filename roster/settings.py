@@ -73,6 +73,15 @@ class Settings(BaseSettings):
     hrms_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
+    master_key: SecretStr | None = Field(default=None, min_length=32)
+    """The key that wraps each agent's data key; derived from `encryption_key` when unset.
+    Rotate it with `roster keys rotate`, naming the replaced one in `previous_master_keys`."""
+    previous_master_keys: tuple[SecretStr, ...] = ()
+    """Master keys that wrapped data keys before `master_key` (a JSON list), kept until
+    `roster keys rotate` has re-wrapped every data key."""
+    data_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long a process keeps an unwrapped data key; another process's erasure shows in
+    command handling after at most this long (reads and exports fetch the key afresh)."""
 
     transport: Transport = Transport.KAFKA
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -183,6 +192,14 @@ class Settings(BaseSettings):
         return sha256(f"{purpose}:{self.encryption_key.get_secret_value()}".encode()).digest()
 
     @property
+    def master_keys(self) -> list[bytes]:
+        """The master keys as 32 bytes each: the current one first, then the previous ones,
+        then the one derived from `encryption_key` (what wrapped keys before any was set)."""
+        derived = self._derived_key("master")
+        given = [self.master_key, *self.previous_master_keys] if self.master_key else []
+        return [*(sha256(k.get_secret_value().encode()).digest() for k in given), derived]
+
+    @property
     def index_key(self) -> bytes:
         """The key of the digests under which unique values (PAN, codes) are claimed."""
         return self._derived_key("index")
@@ -192,6 +209,8 @@ class Settings(BaseSettings):
         env = {
             "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
             "CIPHER_KEY": base64.b64encode(self._derived_key("cipher")).decode(),
+            "MASTER_KEYS": ",".join(base64.b64encode(k).decode() for k in self.master_keys),
+            "DATA_KEY_CACHE_SECONDS": str(self.data_key_cache_seconds),
         }
         if self.store is Store.SQLITE:
             self.data_dir.mkdir(parents=True, exist_ok=True)

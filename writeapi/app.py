@@ -11,7 +11,7 @@ from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
 from writeapi import problems
 from writeapi.config import WriteApiConfig
-from writeapi.routes import agents, ops, webhooks
+from writeapi.routes import agents, ops, privacy, webhooks
 
 
 def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
@@ -27,7 +27,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     app.state.metrics = Metrics()
     problems.install(app)
     declare_problems(app, limited=config.rate_limits is not None)
-    for router in (agents.router, webhooks.router, ops.router):
+    for router in (agents.router, privacy.router, webhooks.router, ops.router):
         app.include_router(router)
     if config.rate_limits is not None:
         app.add_middleware(RateLimits, config=config.rate_limits,

@@ -72,5 +72,6 @@ def command(*roles: Role) -> Any:
 
 Clerk = Annotated[Request, command(Role.CLERK)]
 Approver = Annotated[Request, command(Role.APPROVER)]
+Auditor = Annotated[Request, command(Role.AUDITOR)]
 Maker = Annotated[Request, command(Role.CLERK, Role.APPROVER)]
 Reader = Annotated[Principal, caller(*Role)]

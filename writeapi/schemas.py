@@ -28,7 +28,7 @@ class Accepted(BaseModel):
 
 
 class StoredEvent(BaseModel):
-    """One event of an agent as stored; personal values masked unless the caller is an auditor."""
+    """One event of an agent as stored, personal values masked."""
 
     type: str
     version: int
@@ -40,8 +40,19 @@ class AgentEvents(BaseModel):
     """An agent's events, oldest first."""
 
     agent_id: UUID
-    revealed: bool
     events: list[StoredEvent]
+    personal_data: str
+    """Where an auditor reads the personal values in full (each call recorded)."""
+
+
+class PersonalData(BaseModel):
+    """An agent's personal fields in full, as disclosed (and recorded) at `version`."""
+
+    agent_id: UUID
+    version: int
+    position: int
+    reason: str
+    fields: dict[str, str | None]
 
 
 class HeadPosition(BaseModel):

@@ -155,18 +155,18 @@ def test_an_idempotency_key_replays_the_first_answer(clerk: Caller) -> None:
     problem(other, 422, "idempotency_key_reused")
 
 
-def test_the_events_route_masks_personal_data_except_for_auditors(
+def test_the_events_route_masks_personal_data_for_everyone(
     clerk: Caller, viewer: Caller, auditor: Caller
 ) -> None:
     body = onboard_body()
     agent = clerk.onboard(**body)
-    seen = viewer.get(f"/v1/agents/{agent}/events").json()
-    assert not seen["revealed"]
-    assert seen["events"][0]["payload"]["pan"] == "XXXXX" + body["pan"][5:9] + "X"
-    assert seen["events"][0]["payload"]["provenance"]["actor"] == "clerk-ann"
-    full = auditor.get(f"/v1/agents/{agent}/events").json()
-    assert full["revealed"]
-    assert full["events"][0]["payload"]["pan"] == body["pan"]
+    for caller in (viewer, auditor):
+        seen = caller.get(f"/v1/agents/{agent}/events").json()
+        onboarded = seen["events"][0]["payload"]
+        assert onboarded["pan"] == "XXXXX" + body["pan"][5:9] + "X"
+        assert onboarded["email"] == body["email"][0] + "***@" + body["email"].split("@")[1]
+        assert onboarded["provenance"]["actor"] == "clerk-ann"
+        assert seen["personal_data"] == f"/v1/agents/{agent}/personal-data"
 
 
 def test_the_request_id_is_echoed_or_made(client: TestClient) -> None:

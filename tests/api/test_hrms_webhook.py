@@ -35,7 +35,7 @@ def test_an_hr_update_changes_the_agent_as_actor_hrms(
     assert answer.status_code == 200, answer.text
     last = viewer.get(f"/v1/agents/{agent}/events").json()["events"][-1]
     assert last["payload"]["provenance"]["source"] == "hrms"
-    assert last["payload"]["changes"] == {"phone": "9111111111"}
+    assert last["payload"]["changes"] == {"phone": "XXXXXX1111"}, "masked"
 
 
 def test_an_hr_transfer_moves_office_and_manager(

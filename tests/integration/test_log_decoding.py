@@ -41,6 +41,9 @@ def _every_kind_of_event(write: AgentService) -> None:
     write.approve_reinstatement(agent, OTHER_APPROVER)
     pending = write.onboard(cmd.OnboardAgent(**onboard_body()), CLERK).agent_id
     write.reject(pending, cmd.Decide(reason="incomplete"), APPROVER)
+    write.disclose(pending, ["pan"], "an audit asked for it", OTHER_APPROVER)
+    write.erase(pending, cmd.ErasePersonalData(reason="the person asked for erasure"),
+                APPROVER)
 
 
 def test_every_event_decodes_to_the_envelope_of_its_domain_event(service: AgentService) -> None:
@@ -55,3 +58,5 @@ def test_every_event_decodes_to_the_envelope_of_its_domain_event(service: AgentS
     assert [e.payload for e in page.envelopes] == [e.payload for e in slow]
     assert {e.type for e in page.envelopes} == set(EVENT_TYPES)
     assert any(e.payload.get("bank_account") == "XXXXXXXX9012" for e in page.envelopes)
+    erased = [e for e in page.envelopes if e.type == "Onboarded"][-1].payload
+    assert erased["pan"] == erased["email"] == "erased", "the rejected agent's onboarding"

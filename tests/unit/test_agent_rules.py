@@ -13,6 +13,7 @@ from domain.errors import (
     LicenseRequired,
     ManagerNotActive,
     NothingToChange,
+    PersonalDataErased,
     ReportsNotReassigned,
     RuleBroken,
     SecondApproverRequired,
@@ -186,3 +187,24 @@ def test_every_event_carries_its_provenance() -> None:
     agent = active_agent()
     actors = [e.provenance.actor for e in agent.collect_events()]  # type: ignore[attr-defined]
     assert actors == ["alice", "alice", "bob"]
+
+
+def test_only_a_terminated_or_rejected_agent_is_erased() -> None:
+    for agent in (new_agent(), active_agent()):
+        with pytest.raises(TransitionNotAllowed):
+            agent.erase_personal_data("the agent asked for it", BY)
+    rejected = new_agent()
+    rejected.reject(None, BY)
+    rejected.erase_personal_data("the agent asked for it", BY)
+    assert rejected.erased
+
+
+def test_an_erased_agent_is_not_erased_again_nor_changed() -> None:
+    agent = terminated_agent()
+    agent.erase_personal_data("the agent asked for it", BY)
+    with pytest.raises(PersonalDataErased):
+        agent.erase_personal_data("once more, please", BY)
+    with pytest.raises(PersonalDataErased):
+        agent.request_reinstatement(ReinstatementReason.APPEAL_UPHELD, None, BY)
+    with pytest.raises(PersonalDataErased):
+        agent.update({"first_name": "Asha"}, BY)

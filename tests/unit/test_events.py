@@ -77,6 +77,9 @@ def _full_life() -> list[Envelope]:
     agent.reject_reinstatement("no", other)
     agent.request_reinstatement(ReinstatementReason.OTHER, None, by)
     agent.approve_reinstatement(date.today(), other)
+    agent.disclose_personal_data(["pan"], "a court order asks", other)
+    agent.terminate(TerminationReason.RESIGNATION, "left again", None, by)
+    agent.erase_personal_data("the agent asked for erasure", other)
     return [envelope_of(e, n) for n, e in enumerate(agent.collect_events(), start=1)]
 
 

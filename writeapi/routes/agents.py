@@ -10,9 +10,6 @@ from starlette.responses import Response
 
 from commands import models
 from commands.history import describe
-from commands.service import Request
-from webkit.auth import Role
-from webkit.observability import correlation_id
 from webkit.openapi import problems
 from writeapi.deps import Approver, Clerk, Maker, Reader, Service
 from writeapi.schemas import COMMAND_PROBLEMS, Accepted, AgentEvents, accepted, json_response
@@ -144,11 +141,9 @@ def change_manager(
 
 @router.get("/{agent_id}/events", response_model=AgentEvents,
             responses=problems(401, 404, 422, 503))
-def events(agent_id: UUID, who: Reader, service: Service) -> Response:
-    """The agent's events as stored; personal data in full only for the auditor role."""
-    reveal = who.role is Role.AUDITOR
-    disclosed_to = Request.by(who.subject, correlation_id.get()) if reveal else None
-    history = service.history(agent_id, disclosed_to)
-    body = {"agent_id": agent_id, "revealed": reveal,
-            "events": [describe(e, reveal=reveal) for e in history]}
+def events(agent_id: UUID, _: Reader, service: Service) -> Response:
+    """The agent's events as stored, personal values masked for everyone; an auditor reads
+    them in full at `personal_data` (each call recorded)."""
+    body = {"agent_id": agent_id, "events": [describe(e) for e in service.history(agent_id)],
+            "personal_data": f"/v1/agents/{agent_id}/personal-data"}
     return json_response(body)

@@ -1,0 +1,162 @@
+"""Per-agent data keys (envelope encryption): each agent's sealed fields are encrypted under a
+key of its own, kept in the event store's database wrapped by a master key, never in the log.
+
+Destroying an agent's key (erasure) leaves a tombstone: its sealed fields read as `erased` from
+then on, while an agent that never had a key is told apart (its events hold no sealed fields).
+Unwrapped keys are cached for a short time; reads that must see an erasure at once refresh.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Protocol
+from uuid import UUID
+
+from cachetools import TTLCache
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE = 12
+
+
+class KeyErased(Exception):
+    """The agent's data key was destroyed: nothing more is sealed for it."""
+
+
+class KeyMissing(Exception):
+    """Sealed data names an agent without a data key (nor a tombstone): the keys table was
+    lost or belongs to another store."""
+
+
+class UnknownMasterKey(Exception):
+    """A data key is wrapped by a master key the settings do not hold (current or previous)."""
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """A key that wraps data keys, named by a digest of itself."""
+
+    secret: bytes
+
+    @property
+    def key_id(self) -> str:
+        """A name for the key that reveals nothing of it."""
+        return sha256(b"roster-master-key:" + self.secret).hexdigest()[:16]
+
+    def wrap(self, agent_id: UUID, data_key: bytes) -> bytes:
+        """`data_key` encrypted under this key, bound to the agent."""
+        nonce = os.urandom(_NONCE)
+        return nonce + AESGCM(self.secret).encrypt(nonce, data_key, agent_id.bytes)
+
+    def unwrap(self, agent_id: UUID, wrapped: bytes) -> bytes:
+        """The data key `wrap` made for the agent."""
+        return AESGCM(self.secret).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], agent_id.bytes)
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A row of the keys table: the wrapped key (None once destroyed) and its master's name."""
+
+    wrapped: bytes | None
+    master_id: str
+
+
+class KeyTable(Protocol):
+    """The table of wrapped data keys, on one event store's database."""
+
+    def create(self) -> None:
+        """Create the table when missing."""
+
+    def insert(self, agent_id: UUID, key: StoredKey) -> None:
+        """Add the agent's key unless it already has one (or a tombstone)."""
+
+    def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
+        """The rows of those of `agent_ids` that have one."""
+
+    def destroy(self, agent_id: UUID) -> None:
+        """Replace the agent's wrapped key with a tombstone (a row without a key)."""
+
+    def rewrap(self, change: Callable[[UUID, StoredKey], StoredKey | None]) -> int:
+        """Replace each live row by `change(row)` where that is not None, in batches; the
+        number replaced."""
+
+
+class DataKeys:
+    """The agents' data keys: made on first sealing, unwrapped on demand, destroyed on
+    erasure. `masters` holds the current master key first, then those it replaced."""
+
+    def __init__(self, table: KeyTable, masters: Sequence[MasterKey], ttl: float) -> None:
+        self._table = table
+        self._current = masters[0]
+        self._masters = {m.key_id: m for m in masters}
+        self._cache: TTLCache[UUID, bytes | None] | None = (
+            TTLCache(maxsize=100_000, ttl=ttl) if ttl > 0 else None)
+        self._lock = threading.Lock()
+
+    def sealing_key(self, agent_id: UUID) -> bytes:
+        """The agent's key, made and stored when it has none; `KeyErased` once destroyed."""
+        key = self._cached(agent_id)
+        if key is None:
+            self._table.insert(agent_id, StoredKey(
+                self._current.wrap(agent_id, AESGCM.generate_key(bit_length=256)),
+                self._current.key_id))
+            key = self.refresh([agent_id])[agent_id]
+        if key is None:
+            raise KeyErased(str(agent_id))
+        return key
+
+    def opening_key(self, agent_id: UUID) -> bytes | None:
+        """The agent's key, None once destroyed; `KeyMissing` when it never had one."""
+        key = self._cached(agent_id)
+        if key is not None:
+            return key
+        found = self.refresh([agent_id])
+        if agent_id not in found:
+            raise KeyMissing(str(agent_id))
+        return found[agent_id]
+
+    def refresh(self, agent_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
+        """Read these agents' keys afresh (one query), so an erasure made by another process
+        shows at once; those without a row are left out."""
+        wanted = list(set(agent_ids))
+        if not wanted:
+            return {}
+        rows = self._table.fetch(wanted)
+        keys = {agent: None if row.wrapped is None else self._master(row).unwrap(
+            agent, row.wrapped) for agent, row in rows.items()}
+        if self._cache is not None:
+            with self._lock:
+                self._cache.update(keys)
+        return keys
+
+    def destroy(self, agent_id: UUID) -> None:
+        """Destroy the agent's key for good (a tombstone stays)."""
+        self._table.destroy(agent_id)
+        if self._cache is not None:
+            with self._lock:
+                self._cache[agent_id] = None
+
+    def rotate(self) -> int:
+        """Re-wrap every key wrapped by an older master key under the current one; no event is
+        touched. The number re-wrapped."""
+        def change(agent_id: UUID, row: StoredKey) -> StoredKey | None:
+            if row.wrapped is None or row.master_id == self._current.key_id:
+                return None
+            key = self._master(row).unwrap(agent_id, row.wrapped)
+            return StoredKey(self._current.wrap(agent_id, key), self._current.key_id)
+        return self._table.rewrap(change)
+
+    def _master(self, row: StoredKey) -> MasterKey:
+        try:
+            return self._masters[row.master_id]
+        except KeyError:
+            raise UnknownMasterKey(row.master_id) from None
+
+    def _cached(self, agent_id: UUID) -> bytes | None:
+        if self._cache is None:
+            return None
+        with self._lock:
+            return self._cache.get(agent_id)

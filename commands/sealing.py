@@ -1,0 +1,111 @@
+"""Sealing: an agent event's personal fields leave the event as one blob encrypted under the
+agent's data key, and come back when the event is read (as `erased` once the key is gone).
+
+The blob sits under `sealed` in the event's stored state, beside the other fields; the whole
+state is then encrypted by the store's cipher as before. A field is named by its path in the
+state (`pan`, or `changes.email` in a profile update). Events stored without a blob (before
+sealing, or with nothing personal) read as they were.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent, Transcoder
+
+from commands.data_keys import DataKeys
+from domain.agent import Agent
+from domain.values import ERASED, PERSONAL_FIELDS
+
+SEALED = "sealed"
+"""The stored state's key of the sealed blob."""
+
+_NONCE = 12
+
+
+def _personal(state: dict[str, Any]) -> dict[str, str]:
+    """The sealed fields of `state` (at the top or one level down) by path."""
+    found: dict[str, str] = {}
+    for name, value in state.items():
+        if name in PERSONAL_FIELDS and isinstance(value, str):
+            found[name] = value
+        elif isinstance(value, dict):
+            found |= {f"{name}.{k}": v for k, v in value.items()
+                      if k in PERSONAL_FIELDS and isinstance(v, str)}
+    return found
+
+
+def _place(state: dict[str, Any], values: dict[str, str]) -> None:
+    for path, value in values.items():
+        outer, _, inner = path.partition(".")
+        if inner:
+            state[outer] = {**state[outer], inner: value}
+        else:
+            state[outer] = value
+
+
+def seal(key: bytes, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
+    """`state` with its sealed fields taken out into one blob (unchanged when it has none)."""
+    values = _personal(state)
+    if not values:
+        return state
+    nonce = os.urandom(_NONCE)
+    blob = nonce + AESGCM(key).encrypt(nonce, orjson.dumps(values), agent_id.bytes)
+    out = {k: v for k, v in state.items() if k not in values}
+    for path in values:
+        outer, _, inner = path.partition(".")
+        if inner:
+            out[outer] = {k: v for k, v in out[outer].items() if k != inner}
+    out[SEALED] = {"paths": sorted(values), "blob": base64.b64encode(blob).decode()}
+    return out
+
+
+def is_sealed(state: dict[str, Any]) -> bool:
+    """Whether `state` holds a sealed blob."""
+    return SEALED in state
+
+
+def unseal(keys: DataKeys, agent_id: UUID, state: dict[str, Any]) -> None:
+    """Put the sealed fields of `state` back in place, in place: their values, or `erased`
+    when the agent's key was destroyed."""
+    sealed = state.pop(SEALED, None)
+    if sealed is None:
+        return
+    key = keys.opening_key(agent_id)
+    if key is None:
+        _place(state, dict.fromkeys(sealed["paths"], ERASED))
+        return
+    blob = base64.b64decode(sealed["blob"])
+    _place(state, orjson.loads(AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:],
+                                                    agent_id.bytes)))
+
+
+class SealingMapper(Mapper[UUID]):
+    """The store's mapper, sealing agent events' personal fields under the agent's key."""
+
+    def __init__(self, keys: DataKeys, transcoder: Transcoder,
+                 compressor: Compressor | None, cipher: Cipher | None) -> None:
+        super().__init__(transcoder, compressor, cipher)
+        self.keys = keys
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """The stored event, its personal fields sealed."""
+        if isinstance(domain_event, Agent.Event) and _personal(vars(domain_event)):
+            agent_id = domain_event.originator_id
+            clone = object.__new__(type(domain_event))
+            object.__setattr__(clone, "__dict__", seal(
+                self.keys.sealing_key(agent_id), agent_id, dict(vars(domain_event))))
+            domain_event = clone
+        return super().to_stored_event(domain_event)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """The domain event, its sealed fields opened."""
+        event = super().to_domain_event(stored_event)
+        unseal(self.keys, event.originator_id, vars(event))
+        return event
