@@ -3,7 +3,8 @@ key of its own, kept in the event store's database wrapped by a master key, neve
 
 Destroying an agent's key (erasure) leaves a tombstone: its sealed fields read as `erased` from
 then on, while an agent that never had a key is told apart (its events hold no sealed fields).
-Unwrapped keys are cached for a short time; reads that must see an erasure at once refresh.
+Unwrapped keys are cached for a short time: a reader that meets the agent's erasure event, and
+a disclosure in full, fetch the key afresh.
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ class KeyTable(Protocol):
     def create(self) -> None:
         """Create the table when missing."""
 
-    def insert(self, agent_id: UUID, key: StoredKey) -> None:
-        """Add the agent's key unless it already has one (or a tombstone)."""
+    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
+        """Add the agent's key unless it already has one (or a tombstone); whether it was
+        added."""
 
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one."""
@@ -82,6 +84,9 @@ class KeyTable(Protocol):
     def rewrap(self, change: Callable[[UUID, StoredKey], StoredKey | None]) -> int:
         """Replace each live row by `change(row)` where that is not None, in batches; the
         number replaced."""
+
+    def tombstones(self) -> list[UUID]:
+        """The agents whose key was destroyed."""
 
 
 class DataKeys:
@@ -96,17 +101,25 @@ class DataKeys:
             TTLCache(maxsize=100_000, ttl=ttl) if ttl > 0 else None)
         self._lock = threading.Lock()
 
+    @property
+    def current_id(self) -> str:
+        """The name of the master key that wraps new keys."""
+        return self._current.key_id
+
     def sealing_key(self, agent_id: UUID) -> bytes:
         """The agent's key, made and stored when it has none; `KeyErased` once destroyed."""
         key = self._cached(agent_id)
-        if key is None:
-            self._table.insert(agent_id, StoredKey(
-                self._current.wrap(agent_id, AESGCM.generate_key(bit_length=256)),
-                self._current.key_id))
-            key = self.refresh([agent_id])[agent_id]
-        if key is None:
+        if key is not None:
+            return key
+        made = AESGCM.generate_key(bit_length=256)
+        if self._table.insert(agent_id, StoredKey(self._current.wrap(agent_id, made),
+                                                  self._current.key_id)):
+            self._remember({agent_id: made})
+            return made
+        found = self.refresh([agent_id])[agent_id]
+        if found is None:
             raise KeyErased(str(agent_id))
-        return key
+        return found
 
     def opening_key(self, agent_id: UUID) -> bytes | None:
         """The agent's key, None once destroyed; `KeyMissing` when it never had one."""
@@ -127,17 +140,23 @@ class DataKeys:
         rows = self._table.fetch(wanted)
         keys = {agent: None if row.wrapped is None else self._master(row).unwrap(
             agent, row.wrapped) for agent, row in rows.items()}
-        if self._cache is not None:
-            with self._lock:
-                self._cache.update(keys)
+        self._remember(keys)
         return keys
+
+    def prefetch(self, agent_ids: Iterable[UUID], fresh: Iterable[UUID] = ()) -> None:
+        """Fetch in one query the keys of those of `agent_ids` not cached, and of `fresh`
+        (agents known to have been erased since they may have been cached)."""
+        again = set(fresh)
+        self.refresh({a for a in agent_ids if a in again or self._cached(a) is None})
 
     def destroy(self, agent_id: UUID) -> None:
         """Destroy the agent's key for good (a tombstone stays)."""
         self._table.destroy(agent_id)
-        if self._cache is not None:
-            with self._lock:
-                self._cache[agent_id] = None
+        self._remember({agent_id: None})
+
+    def erased(self) -> list[UUID]:
+        """Every agent whose key was destroyed."""
+        return self._table.tombstones()
 
     def rotate(self) -> int:
         """Re-wrap every key wrapped by an older master key under the current one; no event is
@@ -154,6 +173,11 @@ class DataKeys:
             return self._masters[row.master_id]
         except KeyError:
             raise UnknownMasterKey(row.master_id) from None
+
+    def _remember(self, keys: dict[UUID, bytes | None]) -> None:
+        if self._cache is not None:
+            with self._lock:
+                self._cache.update(keys)
 
     def _cached(self, agent_id: UUID) -> bytes | None:
         if self._cache is None:

@@ -50,23 +50,25 @@ class PostgresKeyTable:
                 "master_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), "
                 "destroyed_at timestamptz)").format(self._table))
 
-    def insert(self, agent_id: UUID, key: StoredKey) -> None:
-        """Add the agent's key unless it has a row. The commit need not wait for the disk:
-        the event sealed under the key commits after it, and that commit flushes the log up
-        to this one, so no stored event ever names a key that a crash lost."""
-        with self._store.transaction(commit=True) as cur:
-            cur.execute("SET LOCAL synchronous_commit = off")
-            cur.execute(sql.SQL("INSERT INTO {} (agent_id, wrapped, master_id) VALUES "
-                                "(%s, %s, %s) ON CONFLICT (agent_id) DO NOTHING")
-                        .format(self._table), (agent_id, key.wrapped, key.master_id))
+    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
+        """Add the agent's key unless it has a row; whether it was added. The commit need not
+        wait for the disk: the event sealed under the key commits after it, and that commit
+        flushes the log up to this one, so no stored event names a key a crash lost. The
+        statements go in one round trip (a pipeline)."""
+        with self._store.get_connection() as conn, conn.pipeline(), conn.transaction():
+            conn.execute("SET LOCAL synchronous_commit = off")
+            added = conn.execute(sql.SQL(
+                "INSERT INTO {} (agent_id, wrapped, master_id) VALUES (%s, %s, %s) "
+                "ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id").format(self._table),
+                (agent_id, key.wrapped, key.master_id)).fetchone()
+        return added is not None
 
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
-        """The rows of those of `agent_ids` that have one."""
-        with self._store.transaction(commit=False) as cur:
-            cur.execute(sql.SQL("SELECT agent_id, wrapped, master_id FROM {} "
-                                "WHERE agent_id = ANY(%s)").format(self._table),
-                        (list(agent_ids),))
-            rows: list[dict[str, Any]] = cur.fetchall()
+        """The rows of those of `agent_ids` that have one (one statement, no transaction)."""
+        with self._store.get_connection() as conn:
+            rows: list[dict[str, Any]] = conn.execute(sql.SQL(
+                "SELECT agent_id, wrapped, master_id FROM {} WHERE agent_id = ANY(%s)")
+                .format(self._table), (list(agent_ids),)).fetchall()
         return {r["agent_id"]: StoredKey(r["wrapped"], r["master_id"]) for r in rows}
 
     def destroy(self, agent_id: UUID) -> None:
@@ -76,6 +78,14 @@ class PostgresKeyTable:
                 "INSERT INTO {} (agent_id, wrapped, master_id, destroyed_at) "
                 "VALUES (%s, NULL, '', now()) ON CONFLICT (agent_id) DO UPDATE "
                 "SET wrapped = NULL, destroyed_at = now()").format(self._table), (agent_id,))
+
+    def tombstones(self) -> list[UUID]:
+        """The agents whose key was destroyed."""
+        with self._store.transaction(commit=False) as cur:
+            cur.execute(sql.SQL("SELECT agent_id FROM {} WHERE wrapped IS NULL")
+                        .format(self._table))
+            rows: list[dict[str, Any]] = cur.fetchall()
+        return [r["agent_id"] for r in rows]
 
     def rewrap(self, change: Callable[[UUID, StoredKey], StoredKey | None]) -> int:
         """Replace each live row by `change(row)` where that is not None, a page at a time."""
@@ -111,12 +121,13 @@ class SqliteKeyTable:
                         "wrapped blob, master_id text NOT NULL, created_at text NOT NULL "
                         "DEFAULT CURRENT_TIMESTAMP, destroyed_at text)")
 
-    def insert(self, agent_id: UUID, key: StoredKey) -> None:
-        """Add the agent's key unless it has a row."""
+    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
+        """Add the agent's key unless it has a row; whether it was added."""
         with self._store.transaction(commit=True) as cur:
             cur.execute(f"INSERT INTO {TABLE} (agent_id, wrapped, master_id) VALUES (?, ?, ?) "  # noqa: S608
-                        "ON CONFLICT (agent_id) DO NOTHING",
+                        "ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id",
                         (str(agent_id), key.wrapped, key.master_id))
+            return cur.fetchone() is not None
 
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one."""
@@ -137,6 +148,12 @@ class SqliteKeyTable:
                         "VALUES (?, NULL, '', CURRENT_TIMESTAMP) ON CONFLICT (agent_id) "
                         "DO UPDATE SET wrapped = NULL, destroyed_at = CURRENT_TIMESTAMP",
                         (str(agent_id),))
+
+    def tombstones(self) -> list[UUID]:
+        """The agents whose key was destroyed."""
+        with self._store.transaction(commit=False) as cur:
+            cur.execute(f"SELECT agent_id FROM {TABLE} WHERE wrapped IS NULL")  # noqa: S608
+            return [UUID(r[0]) for r in cur.fetchall()]
 
     def rewrap(self, change: Callable[[UUID, StoredKey], StoredKey | None]) -> int:
         """Replace each live row by `change(row)` where that is not None, a page at a time."""

@@ -396,9 +396,9 @@ class AgentService(Application[UUID]):
         return list(self.events.get(agent_id))
 
     def personal_data(self, agent_id: UUID, version: int) -> dict[str, str | None]:
-        """The agent's sealed fields in full as of `version` (`erased` once erased), read
-        with its data key fetched afresh (exports record the disclosure)."""
-        self.data_keys.refresh([agent_id])
+        """The agent's personal fields in full as of `version` (`erased` once erased; refresh
+        the data keys first to see another process's erasure at once). Exports record the
+        disclosure."""
         agent: Agent = self.repository.get(agent_id, version=version)
         return {name: getattr(agent, name) for name in sorted(PERSONAL_FIELDS)}
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -38,9 +38,17 @@ from projections.export_runs import Run, Written
 
 log = logging.getLogger(__name__)
 
-Personal = Callable[[Sequence[tuple[UUID, int]]], dict[UUID, dict[str, str | None]]]
-"""The personal fields (`pan`, `aadhaar`, `bank_account`) in full of agents as of the given
-versions, decrypted from the event store."""
+
+class PersonalData(Protocol):
+    """What the worker reads from the event store."""
+
+    def personal(self, agents: Sequence[tuple[UUID, int]]) -> dict[UUID, dict[str, str | None]]:
+        """The personal fields in full of `agents` as of the given versions (`erased` once
+        erased)."""
+
+    def erased(self) -> list[UUID]:
+        """Every agent whose personal data was erased."""
+
 
 SUMMARY = AgentSummaryProjection.name
 _AGENT_ID = SUMMARY_COLUMNS.index("agent_id")
@@ -128,10 +136,11 @@ class ExportWorker:
     """Runs exports from the registry's queue."""
 
     def __init__(self, registry: Database, view: View, config: WorkerConfig,
-                 personal: Personal,
+                 event_store: PersonalData,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.registry, self.view, self.config = registry, view, config
-        self.personal = personal
+        self.event_store = event_store
+        self._withdrawn: set[UUID] = set()
         self.clock = clock
         self.name = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         config.folder.mkdir(parents=True, exist_ok=True)
@@ -262,13 +271,18 @@ class ExportWorker:
         agents = [(row[_AGENT_ID], int(row[_VERSION])) for row in batch]
         for agent, version in agents:
             disclosed.add(agent, version)
-        return self.personal(agents)
+        return self.event_store.personal(agents)
 
     def sweep(self) -> int:
-        """Expire runs past their time and remove every file no succeeded run serves (left
-        by killed workers) once it is older than a lease; how many files went."""
+        """Expire runs past their time, withdraw those that disclosed an agent erased since,
+        and remove every file no succeeded run serves (left by killed workers) once it is
+        older than a lease; how many files went."""
         now = self.clock()
         expired = self.registry.run(lambda cur: export_runs.expire(cur, now))
+        erased = [a for a in self.event_store.erased() if a not in self._withdrawn]
+        if erased:
+            expired += self.registry.run(lambda cur: export_runs.withdraw(cur, erased))
+            self._withdrawn.update(erased)
         for name in expired:
             (self.config.folder / name).unlink(missing_ok=True)
         served = self.registry.run(export_runs.served_files)

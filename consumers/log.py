@@ -28,6 +28,8 @@ from projections.envelope import Envelope
 
 AGENT_TOPIC_PREFIX = get_topic(Agent) + "."
 """Every agent event's topic starts with this; nothing else's does."""
+ERASED_TOPIC = get_topic(Agent.PersonalDataErased)
+"""The topic of an erasure: its agent's key is read afresh, never from the cache."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,12 @@ class EventLog:
         return self._envelopes(notifications_of(self._service.recorder, agent_id))
 
     def _envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
-        """The agent events among `notifications` as envelopes, their data keys read afresh
-        in one query (so an erasure shows at once)."""
+        """The agent events among `notifications` as envelopes, the data keys not cached
+        fetched in one query, and those of agents erased among them fetched afresh."""
         agents = [n for n in notifications if n.topic.startswith(AGENT_TOPIC_PREFIX)]
-        self._service.data_keys.refresh({_uuid(n.originator_id) for n in agents})
+        self._service.data_keys.prefetch(
+            {_uuid(n.originator_id) for n in agents},
+            fresh={_uuid(n.originator_id) for n in agents if n.topic == ERASED_TOPIC})
         return [self._envelope(n) for n in agents]
 
     def stored(self, notification: Notification) -> dict[str, Any]:

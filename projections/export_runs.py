@@ -281,6 +281,16 @@ def expire(cur: Cursor, now: datetime) -> list[str]:
     return [file for (file,) in cur.fetchall() if file]
 
 
+def withdraw(cur: Cursor, erased: list[UUID]) -> list[str]:
+    """Mark succeeded runs that disclosed any of the `erased` agents in full expired (their
+    files must go with the data); the files they leave."""
+    cur.execute("UPDATE export_runs SET state = 'expired', "
+                "error = 'an agent it disclosed had its personal data erased' "
+                "WHERE state = 'succeeded' AND id IN (SELECT run_id FROM export_disclosures "
+                "WHERE agent_id = ANY(%s)) RETURNING file", (erased,))
+    return [file for (file,) in cur.fetchall() if file]
+
+
 def served_files(cur: Cursor) -> set[str]:
     """The files of succeeded runs (every other file in the folder is left over)."""
     cur.execute("SELECT file FROM export_runs WHERE state = 'succeeded' AND file IS NOT NULL")

@@ -37,11 +37,14 @@ MEDIA_TYPES = {Format.CSV: "text/csv; charset=utf-8", Format.NDJSON: "applicatio
 XLSX_MAX_ROWS = 1_048_575
 """A worksheet holds 1,048,576 rows, the header included."""
 
-PERSONAL = {"pan_full": "pan", "aadhaar_full": "aadhaar", "bank_account_full": "bank_account"}
+PERSONAL = {"pan_full": "pan", "aadhaar_full": "aadhaar", "bank_account_full": "bank_account",
+            "email_full": "email", "phone_full": "phone"}
 """Each personal column and the agent's field it discloses in full."""
 
 _DESCRIPTIONS = {
     "pan": "The PAN, masked (XXXXX1234X), as search shows it.",
+    "email": "The email address, masked (a***@example.com), as search shows it.",
+    "phone": "The phone number, masked (XXXXXX3210), as search shows it.",
     "licenses": "Licenses by number: type, issued_on, expires_on, revoked_on (JSON).",
     "next_expiry": "The earliest expiry of a license in force.",
     "reports": "How many agents report directly to this one.",
@@ -51,6 +54,8 @@ _DESCRIPTIONS = {
     "aadhaar_full": "PERSONAL: the Aadhaar number in full (auditor only, with a reason).",
     "bank_account_full": "PERSONAL: the bank account in full, empty when none (auditor only, "
                          "with a reason).",
+    "email_full": "PERSONAL: the email address in full (auditor only, with a reason).",
+    "phone_full": "PERSONAL: the phone number in full (auditor only, with a reason).",
 }
 
 EXPORTED = SUMMARY_COLUMNS

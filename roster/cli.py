@@ -32,6 +32,7 @@ from projections.projection import Projection
 from projections.verification import Verdict
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
+from roster.key_commands import keys
 from roster.settings import Settings, Transport
 from roster.verdicts import verdict_lines
 from webkit.auth import Role, issue_token
@@ -47,6 +48,7 @@ cli.add_typer(snapshot, name="snapshot")
 exports = typer.Typer(help="Files of agents written off the request path.",
                       no_args_is_help=True)
 cli.add_typer(exports, name="exports")
+cli.add_typer(keys, name="keys")
 
 SNAPSHOT_PROJECTIONS = ("agent_summary", "dashboard", "hierarchy")
 """What a snapshot holds unless told otherwise: what `?snapshot=` serves."""

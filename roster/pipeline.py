@@ -79,7 +79,7 @@ def export_worker(settings: Settings, service: AgentService | None = None) -> Ex
                   if settings.store is Store.SQLITE
                   else PostgresView(settings.read_models_conninfo()))
     return ExportWorker(generations(settings).registry, view, config,
-                        EventStoreReads(settings, service).personal)
+                        EventStoreReads(settings, service))
 
 
 def applier(settings: Settings, store: Generations, projection: Projection,

@@ -113,10 +113,15 @@ class EventStoreReads:
             raise EventStoreUnavailable from error
 
     def personal(self, agents: Sequence[tuple[UUID, int]]) -> dict[UUID, dict[str, str | None]]:
-        """Each of `agents` (id, version) with its `pan`, `aadhaar` and `bank_account` in
-        full, as of that version."""
+        """Each of `agents` (id, version) with its personal fields in full, as of that
+        version (`erased` once erased)."""
         service = self._opened()
+        service.data_keys.refresh(agent for agent, _ in agents)
         return {agent: service.personal_data(agent, version) for agent, version in agents}
+
+    def erased(self) -> list[UUID]:
+        """Every agent whose data key was destroyed."""
+        return self._opened().data_keys.erased()
 
 
 def read_api_from_env() -> FastAPI:

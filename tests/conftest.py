@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from commands.service import AgentService
@@ -36,6 +38,20 @@ def postgres_schema(settings: Settings) -> Iterator[None]:
         conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     yield
     drop_schemas(settings)
+
+
+@contextmanager
+def kafka_topic(settings: Settings) -> Iterator[None]:
+    """Delete the settings' topic (made on first use) after the block: the broker keeps only
+    the topics of running tests, and restarts in seconds."""
+    yield
+    with suppress(KafkaError, OSError):
+        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                 request_timeout_ms=10_000)
+        try:
+            admin.delete_topics([settings.kafka_topic])
+        finally:
+            admin.close()
 
 
 def drop_schemas(settings: Settings) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from commands.service import AgentService
 from roster.settings import Settings, Store
-from tests.conftest import make_settings, postgres_schema, service_on
+from tests.conftest import kafka_topic, make_settings, postgres_schema, service_on
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def pipeline_settings() -> Iterator[Settings]:
                          kafka_topic=f"test-{tag}", kafka_partitions=3,
                          consumer_group=f"test-{tag}", consumer_session_timeout_ms=6000,
                          relay_batch=200, consumer_batch=200)
-    with postgres_schema(made):
+    with postgres_schema(made), kafka_topic(made):
         yield made
 
 

@@ -14,6 +14,7 @@ from commands import models
 from commands.errors import DomainError
 from commands.service import AgentService, Request
 from consumers.log import EventLog
+from domain.values import TerminationReason
 from projections.agent_summary import COLUMNS, AgentSummary, fold
 from roster.settings import Settings
 from tests.builders import license_body, onboard_body
@@ -23,7 +24,8 @@ APPROVER = Request.by("approver-1", "corr-pipeline")
 
 
 class Workload:
-    """Onboards agents and then changes random ones: approvals, suspensions, renewals, edits."""
+    """Onboards agents and then changes random ones: approvals, suspensions, renewals, edits
+    (of contact details too), and now and then a termination followed by an erasure."""
 
     def __init__(self, service: AgentService, seed: int = 7) -> None:
         self.service = service
@@ -48,13 +50,20 @@ class Workload:
         try:
             if status == "PENDING_APPROVAL":
                 self.service.approve(agent_id, APPROVER)
+            elif status == "ACTIVE" and self._random.random() < 0.05:
+                self.service.terminate(agent_id, models.TerminateAgent(
+                    reason_code=TerminationReason.RESIGNATION), APPROVER)
+            elif status == "TERMINATED":
+                self.service.erase(agent_id, models.ErasePersonalData(
+                    reason="the agent asked for erasure"), APPROVER)
             elif status == "ACTIVE" and self._random.random() < 0.3:
                 self.service.suspend(agent_id, models.Decide(reason="review"), APPROVER)
             elif status == "SUSPENDED":
                 self.service.resume(agent_id, models.Decide(reason="cleared"), APPROVER)
             elif self._random.random() < 0.5:
+                number = self._random.randint(10, 99)
                 self.service.update(agent_id, models.UpdateAgent(
-                    office_code=f"OFF{self._random.randint(10, 99)}"), REQUEST)
+                    office_code=f"OFF{number}", phone=f"98765432{number}"), REQUEST)
             else:
                 self.service.add_license(agent_id, models.AddLicense(**license_body()), REQUEST)
         except DomainError:

@@ -16,6 +16,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from commands.service import AgentService
+from consumers.export import ExportWorker
 from roster import pipeline
 from roster.settings import Settings, Store, Transport
 from roster.wiring import read_api
@@ -112,3 +113,24 @@ def items(client: TestClient, path: str, headers: dict[str, str], **params: Any)
         cursor = body["next_cursor"]
         if cursor is None:
             return found
+
+
+@pytest.fixture
+def worker(read_settings: Settings, write: AgentService) -> Iterator[ExportWorker]:
+    """A worker on the test's stores (run by hand, `work_once`)."""
+    made = pipeline.export_worker(read_settings, write)
+    yield made
+    made.view.close()
+    made.registry.close()
+
+
+def run_export(client: TestClient, worker: ExportWorker, headers: dict[str, str],
+               **body: Any) -> dict[str, Any]:
+    """Queue a run, let the worker write it; the run as answered."""
+    started = client.post("/v1/exports", headers=headers, json=body)
+    assert started.status_code == 202, started.text
+    assert started.headers["location"] == f"/v1/exports/{started.json()['id']}"
+    assert worker.work_once()
+    done = client.get(started.headers["location"], headers=headers)
+    assert done.status_code == 200, done.text
+    return dict(done.json())

@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,12 +21,11 @@ from commands.service import AgentService
 from consumers.export import ExportWorker
 from consumers.export_view import PostgresView
 from projections.exports import EXPORTED
-from roster import pipeline
 from roster.settings import Settings
 from tests.builders import onboard_body
 from tests.pipeline.conftest import free_port
 from tests.readapi.agents import APPROVER, CLERK, run_commands
-from tests.readapi.conftest import Models, bearer, items
+from tests.readapi.conftest import Models, bearer, items, run_export
 from webkit.auth import Role
 
 INTEGERS = {"version", "position", "reports"}
@@ -59,25 +57,6 @@ def parsed(fmt: str, body: bytes) -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-@pytest.fixture
-def worker(read_settings: Settings, write: AgentService) -> Iterator[ExportWorker]:
-    """A worker on the test's stores (run by hand, `work_once`)."""
-    made = pipeline.export_worker(read_settings, write)
-    yield made
-    made.view.close()
-    made.registry.close()
-
-
-def run_export(client: TestClient, worker: ExportWorker, headers: dict[str, str],
-               **body: Any) -> dict[str, Any]:
-    """Queue a run, let the worker write it; the run as answered."""
-    started = client.post("/v1/exports", headers=headers, json=body)
-    assert started.status_code == 202, started.text
-    assert started.headers["location"] == f"/v1/exports/{started.json()['id']}"
-    assert worker.work_once()
-    done = client.get(started.headers["location"], headers=headers)
-    assert done.status_code == 200, done.text
-    return dict(done.json())
 
 
 FILTERS: list[dict[str, Any]] = [

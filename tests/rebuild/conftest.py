@@ -11,7 +11,7 @@ import pytest
 
 from commands.service import AgentService
 from roster.settings import Settings, Store, Transport
-from tests.conftest import make_settings, postgres_schema, service_on
+from tests.conftest import kafka_topic, make_settings, postgres_schema, service_on
 from tests.pipeline.conftest import Roster
 
 
@@ -31,7 +31,7 @@ def rebuild_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
                          transport=Transport.KAFKA if store is Store.POSTGRES
                          else Transport.LOG)
     if store is Store.POSTGRES:
-        with postgres_schema(made):
+        with postgres_schema(made), kafka_topic(made):
             yield made
     else:
         yield made
