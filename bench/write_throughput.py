@@ -50,7 +50,7 @@ MIXED = ("update", "add_license", "approve", "suspend", "resume")
 
 def settings_for(schema: str) -> Settings:
     """PostgreSQL settings on a schema of this run."""
-    return Settings(_env_file=None, store=Store.POSTGRES, postgres_schema=schema,
+    return Settings(_env_file=None, store=Store.POSTGRES, postgres_schema=schema, allow_hs256=True,
                     jwt_secret=SECRET, hrms_secret=SECRET, encryption_key=SECRET,
                     postgres_pool_size=16, postgres_max_overflow=0)
 

@@ -12,6 +12,7 @@ from readapi import problems
 from readapi.routes import activity, agents, exports, hierarchy, ops, overview, replay
 from readapi.store import ReadStore
 from webkit import security
+from webkit.limits import RequestLimits
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
@@ -50,6 +51,7 @@ def create_app(store: ReadStore) -> FastAPI:
     if store.config.rate_limits is not None:
         app.add_middleware(RateLimits, config=store.config.rate_limits,
                            verifier=app.state.verifier, metrics=app.state.metrics)
+    app.add_middleware(RequestLimits, limits=store.config.limits)
     security.install(app, store.config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
 from projections.envelope import Envelope
 from webkit.auth import Verifier
+from webkit.limits import Limits
 from webkit.rate_limits import RateLimitConfig
 
 
@@ -38,3 +39,5 @@ class ReadApiConfig:
     """The rate limits, or none."""
     cors_origins: tuple[str, ...] = ()
     """Origins whose browsers may call the API (CORS); none by default."""
+    limits: Limits = field(default_factory=Limits)
+    """Bounds on a request's headers and on the time its body may take."""

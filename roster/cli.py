@@ -35,7 +35,7 @@ from roster import dev as embedded
 from roster.key_commands import keys
 from roster.settings import Settings, Transport
 from roster.verdicts import verdict_lines
-from webkit.auth import Role, issue_token
+from webkit.auth import Role, issue_signed_token, issue_token
 
 cli = typer.Typer(help="roster: the agent lifecycle service.", no_args_is_help=True)
 dlq = typer.Typer(help="Events a projection refused, parked in order per agent.",
@@ -76,9 +76,10 @@ def writeapi(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the write API."""
-    _settings()
+    settings = _settings()
     uvicorn.run("roster.wiring:write_api_from_env", factory=True, host=host, port=port,
-                workers=workers, log_config=None, access_log=False)
+                workers=workers, log_config=None, access_log=False,
+                **settings.server_options())
 
 
 @cli.command()
@@ -88,9 +89,10 @@ def readapi(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the read API."""
-    _settings()
+    settings = _settings()
     uvicorn.run("roster.wiring:read_api_from_env", factory=True, host=host, port=port,
-                workers=workers, log_config=None, access_log=False)
+                workers=workers, log_config=None, access_log=False,
+                **settings.server_options())
 
 
 @cli.command()
@@ -133,13 +135,18 @@ def token(
     role: Annotated[Role, typer.Option(help="The caller's role.")],
     ttl: Annotated[int | None, typer.Option(help="Seconds until it expires.")] = None,
 ) -> None:
-    """Print a bearer token for local use, signed with the configured secret."""
+    """Print a bearer token, signed with ROSTER_SIGNING_KEY_FILE when set (`roster keys
+    jwks`), else with the shared secret (the embedded default)."""
     settings = Settings()
     seconds = ttl or settings.jwt_ttl_seconds
     if seconds > settings.jwt_max_age_seconds:
         raise typer.BadParameter(f"tokens older than {settings.jwt_max_age_seconds}s are "
                                  "refused (ROSTER_JWT_MAX_AGE_SECONDS)", param_hint="--ttl")
-    typer.echo(issue_token(settings.jwt_secret.get_secret_value(), sub, role, seconds))
+    if settings.signing_key_file is not None:
+        typer.echo(issue_signed_token(settings.signing_key_file.read_text(), sub, role,
+                                      seconds))
+    else:
+        typer.echo(issue_token(settings.jwt_secret.get_secret_value(), sub, role, seconds))
 
 
 @cli.command()

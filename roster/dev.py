@@ -57,8 +57,8 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
     chosen = pipeline.projections()
     feed = pipeline.in_process_feed(settings, chosen, service)
     pipeline.upgrade(settings, pipeline.generations(settings), chosen, service)
-    servers = [_server(write_api(settings, service), ports.host, ports.write),
-               _server(read_api(settings, service), ports.host, ports.read)]
+    servers = [_server(write_api(settings, service), settings, ports.host, ports.write),
+               _server(read_api(settings, service), settings, ports.host, ports.read)]
     worker = pipeline.export_worker(settings, service)
     threads = [threading.Thread(target=feed.run, args=(stop,), name="consumers"),
                threading.Thread(target=worker.run, args=(stop,), name="exports")]
@@ -79,9 +79,9 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
     return 0 if started else 1
 
 
-def _server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+def _server(app: FastAPI, settings: Settings, host: str, port: int) -> uvicorn.Server:
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None,
-                                         access_log=False))
+                                         access_log=False, **settings.server_options()))
 
 
 def _wait_started(servers: list[uvicorn.Server], threads: list[threading.Thread]) -> bool:

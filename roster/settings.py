@@ -8,11 +8,13 @@ import json
 from enum import StrEnum
 from hashlib import sha256
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import limits
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from webkit.limits import Limits, header_deadline
 
 DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
 """The secret the embedded default uses for JWTs, webhooks and encryption; refused elsewhere."""
@@ -70,6 +72,14 @@ class Settings(BaseSettings):
     until they expire, so the secret rotates without a moment when tokens fail."""
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     """How far the clocks of issuer and API may differ."""
+    jwks_file: Path | None = None
+    """The public keys (EdDSA or RS256) that verify tokens, from `roster keys jwks`; when set,
+    the shared `jwt_secret` verifies nothing. Required beside PostgreSQL."""
+    signing_key_file: Path | None = None
+    """The private key `roster token` signs with (`roster keys jwks` writes it)."""
+    allow_hs256: bool = False
+    """Accept tokens signed with the shared `jwt_secret` (HS256) beside PostgreSQL: for tests
+    and trials; the embedded default always does."""
     hrms_secret: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
     hrms_tolerance_seconds: int = Field(default=300, gt=0)
     encryption_key: SecretStr = Field(default=SecretStr(DEV_SECRET), min_length=32)
@@ -105,6 +115,16 @@ class Settings(BaseSettings):
     readapi_health_port: int = 9103
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_header_bytes: int = Field(default=8192, ge=1024)
+    """A request's headers, names and values together; past it the answer is 431."""
+    max_headers: int = Field(default=100, ge=10)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a connection may take to send a request's line and headers once idle."""
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a request body may stall between two parts; past it the answer is 408."""
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+    """Connections one API process serves at once; past it the answer is 503."""
     cors_origins: tuple[str, ...] = ()
     """Origins whose browsers may call the APIs, as a JSON list; CORS is off when empty."""
     log_level: str = "INFO"
@@ -138,8 +158,14 @@ class Settings(BaseSettings):
     def _no_default_secrets_outside_embedded(self) -> Settings:
         if self.store is Store.SQLITE:
             return self
+        if self.jwks_file is None and not self.allow_hs256:
+            msg = ("set ROSTER_JWKS_FILE (make one with `roster keys jwks`): tokens signed "
+                   f"with a shared secret (HS256) are refused with store={self.store.value} "
+                   "unless ROSTER_ALLOW_HS256=true")
+            raise ValueError(msg)
+        shared = ("jwt_secret",) if self.jwks_file is None else ()
         defaults = [
-            name for name in ("jwt_secret", "hrms_secret", "encryption_key")
+            name for name in (*shared, "hrms_secret", "encryption_key")
             if getattr(self, name).get_secret_value() == DEV_SECRET
         ]
         if defaults:
@@ -147,6 +173,18 @@ class Settings(BaseSettings):
             msg = f"set {names}: default secrets are refused with store={self.store.value}"
             raise ValueError(msg)
         return self
+
+    def request_limits(self) -> Limits:
+        """The bounds on one request the APIs enforce."""
+        return Limits(self.max_header_bytes, self.max_headers, self.body_timeout_seconds)
+
+    def server_options(self) -> dict[str, Any]:
+        """uvicorn's options for an API process: h11 with a deadline on request headers, the
+        keep-alive time and the connection bound."""
+        return {"http": header_deadline(self.header_timeout_seconds),
+                "h11_max_incomplete_event_size": self.max_header_bytes + 1024,
+                "timeout_keep_alive": self.keep_alive_seconds,
+                "limit_concurrency": self.max_connections}
 
     def postgres_conninfo(self) -> str:
         """A libpq connection string for the configured PostgreSQL database."""

@@ -34,8 +34,12 @@ def agent_service(settings: Settings) -> AgentService:
 
 
 def verifier(settings: Settings) -> Verifier:
-    """The token checks the settings ask for: the current secret and the previous ones, the
-    maximum age and the clock leeway."""
+    """The token checks the settings ask for: the public keys of the JWKS file when there is
+    one, else the shared secret and the previous ones; the maximum age and the clock
+    leeway."""
+    if settings.jwks_file is not None:
+        return Verifier.of_jwks(settings.jwks_file.read_text(), settings.jwt_max_age_seconds,
+                                settings.jwt_leeway_seconds)
     return Verifier.of(settings.jwt_secret.get_secret_value(),
                        [k.get_secret_value() for k in settings.jwt_previous_secrets],
                        settings.jwt_max_age_seconds, settings.jwt_leeway_seconds)
@@ -72,6 +76,7 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         max_body_bytes=settings.max_body_bytes,
         rate_limits=rate_limits(settings),
         cors_origins=settings.cors_origins,
+        limits=settings.request_limits(),
     )
     return create_app(service or agent_service(settings), config)
 
@@ -148,6 +153,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         exports_dir=settings.export_folder,
         rate_limits=rate_limits(settings),
         cors_origins=settings.cors_origins,
+        limits=settings.request_limits(),
     )
     if settings.store is Store.SQLITE:
         reader = SqliteReader(ServingFiles(settings.read_models_path))

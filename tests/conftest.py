@@ -20,11 +20,12 @@ from tests.builders import TODAY
 
 
 def make_settings(**fields: Any) -> Settings:
-    """Settings with `fields` and the secrets every test uses; rate limits off unless
-    `fields` turn them on (their own tests do)."""
+    """Settings with `fields` and the secrets every test uses (tokens signed with the shared
+    secret on either store); rate limits off unless `fields` turn them on (their own tests
+    do)."""
     return Settings(jwt_secret=_secret("jwt"), hrms_secret=_secret("hrms"),
                     encryption_key=_secret("encryption"),
-                    **{"rate_limits": False, **fields})
+                    **{"rate_limits": False, "allow_hs256": True, **fields})
 
 
 def _secret(name: str) -> SecretStr:

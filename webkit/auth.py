@@ -53,32 +53,71 @@ def key_id(secret: str) -> str:
     return hashlib.sha256(f"roster-kid:{secret}".encode()).hexdigest()[:16]
 
 
-def issue_token(secret: str, subject: str, role: Role, ttl_seconds: int) -> str:
-    """A token for `subject` in `role`, valid for `ttl_seconds`, signed with `secret` and
-    naming it by `kid`."""
+def _claims(subject: str, role: Role, ttl_seconds: int) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": subject, "role": role.value, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-              "exp": now + ttl_seconds}
-    return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key_id(secret)})
+    return {"sub": subject, "role": role.value, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
+            "exp": now + ttl_seconds}
+
+
+def issue_token(secret: str, subject: str, role: Role, ttl_seconds: int) -> str:
+    """A token for `subject` in `role`, valid for `ttl_seconds`, signed (HS256) with the
+    shared `secret` and naming it by `kid` (the embedded default)."""
+    return jwt.encode(_claims(subject, role, ttl_seconds), secret, algorithm="HS256",
+                      headers={"kid": key_id(secret)})
+
+
+def issue_signed_token(private_jwk: str, subject: str, role: Role, ttl_seconds: int) -> str:
+    """A token for `subject` in `role`, valid for `ttl_seconds`, signed with the private JWK
+    (JSON; EdDSA or RS256) that `roster keys jwks` wrote, naming it by its `kid`."""
+    key = jwt.PyJWK.from_json(private_jwk)
+    return jwt.encode(_claims(subject, role, ttl_seconds), key.key, algorithm=key.algorithm_name,
+                      headers={"kid": key.key_id})
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A key tokens may be signed with, and the one algorithm it is used with."""
+
+    key: Any
+    algorithm: str
+
+
+ASYMMETRIC = frozenset({"EdDSA", "RS256"})
+"""The algorithms of keys published in a JWKS."""
 
 
 @dataclass(frozen=True)
 class Verifier:
-    """Checks bearer tokens: signed (HS256) by one of `keys`, chosen by the token's `kid`, so
-    a new secret signs while tokens of the previous ones stay valid until they expire; every
+    """Checks bearer tokens: signed by one of `keys`, chosen by the token's `kid` and only
+    with that key's algorithm (shared secrets HS256; public keys from a JWKS EdDSA or RS256),
+    so a new key signs while tokens of the previous ones stay valid until they expire; every
     claim of `CLAIMS` present, issuer and audience ours, and issued no longer than
     `max_age_seconds` ago, with `leeway_seconds` for clocks that differ."""
 
-    keys: dict[str, str]
+    keys: dict[str, VerificationKey]
     max_age_seconds: int = 24 * 3600
     leeway_seconds: int = 30
 
     @classmethod
     def of(cls, current: str, previous: Sequence[str] = (), max_age_seconds: int = 24 * 3600,
            leeway_seconds: int = 30) -> Verifier:
-        """A verifier of tokens signed with `current` or any of `previous`."""
-        return cls({key_id(k): k for k in (current, *previous)}, max_age_seconds,
-                   leeway_seconds)
+        """A verifier of tokens signed with the shared secret `current` or any of
+        `previous`."""
+        return cls({key_id(k): VerificationKey(k, "HS256") for k in (current, *previous)},
+                   max_age_seconds, leeway_seconds)
+
+    @classmethod
+    def of_jwks(cls, jwks: str, max_age_seconds: int = 24 * 3600,
+                leeway_seconds: int = 30) -> Verifier:
+        """A verifier of tokens signed by the private halves of the public keys in `jwks`
+        (JSON); each key must name its `kid` and an asymmetric `alg`."""
+        keys = {}
+        for found in jwt.PyJWKSet.from_json(jwks).keys:
+            if found.key_id is None or found.algorithm_name not in ASYMMETRIC:
+                msg = f"each JWKS key needs a kid and an alg of {sorted(ASYMMETRIC)}"
+                raise ValueError(msg)
+            keys[found.key_id] = VerificationKey(found.key, found.algorithm_name)
+        return cls(keys, max_age_seconds, leeway_seconds)
 
     def principal(self, authorization: str | None) -> Principal:
         """The principal named by an `Authorization: Bearer` header, or `NotAuthenticated`."""
@@ -86,10 +125,10 @@ class Verifier:
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("send an Authorization: Bearer token")
         try:
-            secret = self.keys.get(str(jwt.get_unverified_header(token).get("kid")))
-            if secret is None:
+            found = self.keys.get(str(jwt.get_unverified_header(token).get("kid")))
+            if found is None:
                 raise NotAuthenticated("the bearer token names no key of ours (kid)")
-            claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER,
+            claims = jwt.decode(token, found.key, algorithms=[found.algorithm], issuer=ISSUER,
                                 audience=AUDIENCE, leeway=self.leeway_seconds,
                                 options={"require": CLAIMS})
             principal = Principal(str(claims["sub"]), Role(str(claims["role"])))

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from commands.service import AgentService
 from webkit import security
+from webkit.limits import RequestLimits
 from webkit.observability import Metrics, Observe
 from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
@@ -32,6 +33,7 @@ def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
     if config.rate_limits is not None:
         app.add_middleware(RateLimits, config=config.rate_limits,
                            verifier=app.state.verifier, metrics=app.state.metrics)
+    app.add_middleware(RequestLimits, limits=config.limits)
     security.install(app, config.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
     return app

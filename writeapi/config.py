@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webkit.auth import Verifier
+from webkit.limits import Limits
 from webkit.rate_limits import RateLimitConfig
 
 
@@ -21,3 +22,5 @@ class WriteApiConfig:
     """The rate limits, or none."""
     cors_origins: tuple[str, ...] = ()
     """Origins whose browsers may call the API (CORS); none by default."""
+    limits: Limits = field(default_factory=Limits)
+    """Bounds on a request's headers and on the time its body may take."""

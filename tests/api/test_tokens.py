@@ -9,6 +9,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -21,7 +22,7 @@ from commands.service import AgentService
 from roster import wiring
 from roster.cli import cli
 from roster.settings import Settings
-from webkit.auth import AUDIENCE, ISSUER, Role, issue_token, key_id
+from webkit.auth import AUDIENCE, ISSUER, Role, issue_signed_token, issue_token, key_id
 
 NOBODY = "/v1/agents/00000000-0000-0000-0000-000000000001/events"
 
@@ -111,3 +112,52 @@ def test_roster_token_will_not_outlive_the_maximum_age() -> None:
     assert issued.exit_code == 0
     claims = jwt.decode(issued.output.strip(), options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 60
+
+
+@pytest.fixture
+def jwks_client(settings: Settings, service: AgentService,
+                tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
+    """The write API verifying with the public keys `roster keys jwks` published (EdDSA)."""
+    made = CliRunner().invoke(cli, ["keys", "jwks", "--out", str(tmp_path / "keys")])
+    assert made.exit_code == 0, made.output
+    asymmetric = settings.model_copy(update={"jwks_file": tmp_path / "keys" / "jwks.json"})
+    with TestClient(wiring.write_api(asymmetric, service)) as client:
+        yield client, tmp_path / "keys"
+
+
+def _status(client: TestClient, token: str) -> int:
+    answer = client.get(NOBODY, headers={"Authorization": f"Bearer {token}"})
+    return int(answer.status_code)
+
+
+def test_with_a_jwks_only_its_keys_sign_and_a_new_key_rotates_in(
+    settings: Settings, service: AgentService, jwks_client: tuple[TestClient, Path],
+    tmp_path: Path
+) -> None:
+    client, keys = jwks_client
+    private = (keys / "signing-key.json").read_text()
+    kid = json.loads(private)["kid"]
+    public = json.loads((keys / "jwks.json").read_text())["keys"][0]["x"]
+    raw = base64.urlsafe_b64decode(public + "=" * (-len(public) % 4))
+    first = issue_signed_token(private, "ann", Role.CLERK, 600)
+    assert _status(client, first) == 404
+    claims = jwt.decode(first, options={"verify_signature": False})
+    other = CliRunner().invoke(cli, ["keys", "jwks", "--out", str(tmp_path / "other")])
+    assert other.exit_code == 0
+    stranger = json.loads((tmp_path / "other" / "signing-key.json").read_text())
+    forged = {
+        "shared secret": issue_token(settings.jwt_secret.get_secret_value(), "m", Role.CLERK, 60),
+        "HS256 keyed with the public key": jwt.encode(claims, raw, algorithm="HS256",
+                                                      headers={"kid": kid}),
+        "another key under our kid": issue_signed_token(
+            json.dumps({**stranger, "kid": kid}), "m", Role.CLERK, 60),
+    }
+    for name, token in forged.items():
+        assert _status(client, token) == 401, name
+    rotated = CliRunner().invoke(cli, ["keys", "jwks", "--out", str(keys), "--alg", "RS256"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "2 keys" in rotated.output
+    second = issue_signed_token((keys / "signing-key.json").read_text(), "ann", Role.CLERK, 600)
+    with TestClient(wiring.write_api(settings.model_copy(update={
+            "jwks_file": keys / "jwks.json"}), service)) as after:
+        assert [_status(after, t) for t in (first, second)] == [404, 404]

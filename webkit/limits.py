@@ -1,0 +1,115 @@
+"""What a client may hold of a server: the size of a request's headers, the time its body may
+take, and (in the HTTP protocol itself) the time its headers may take.
+
+`RequestLimits` answers 431 to headers too many or too large and 408 to a body that stalls,
+both as problems. `header_deadline` gives uvicorn an h11 protocol that closes a connection
+whose request line and headers are not all in within a deadline from when the connection (or
+its previous response) left it idle: a client sending a byte now and then (slowloris) cannot
+hold it open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from webkit.problems import problem
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds on one request."""
+
+    max_header_bytes: int = 8192
+    max_headers: int = 100
+    body_seconds: float = 10.0
+
+
+class _BodyStalled(BaseException):
+    """The client sent no part of the body for longer than allowed. A `BaseException`, so
+    that no handler of the app (FastAPI turns a failed body read into a 400) catches it on
+    its way back to `RequestLimits`."""
+
+
+class RequestLimits:
+    """ASGI middleware enforcing `Limits` on every HTTP request."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse oversized headers, then run the app with a deadline on each body read."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        size = sum(len(name) + len(value) for name, value in headers)
+        if len(headers) > self.limits.max_headers or size > self.limits.max_header_bytes:
+            answer = problem(431, "headers_too_large",
+                             f"send at most {self.limits.max_headers} headers of "
+                             f"{self.limits.max_header_bytes} bytes in all")
+            await answer(scope, receive, send)
+            return
+        started = False
+
+        async def timed_receive() -> Message:
+            try:
+                return await asyncio.wait_for(receive(), self.limits.body_seconds)
+            except TimeoutError:
+                raise _BodyStalled from None
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, watched_send)
+        except _BodyStalled:
+            if started:
+                raise
+            answer = problem(408, "request_timeout", f"the request body stalled for more than "
+                                                     f"{self.limits.body_seconds:g}s")
+            await answer(scope, receive, send)
+
+
+def header_deadline(seconds: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, closing a connection whose request headers are not complete
+    `seconds` after it became idle."""
+
+    class HeaderDeadline(H11Protocol):
+        """h11 with a deadline on each request's line and headers."""
+
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            """Start the first request's deadline."""
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            """Start the next request's deadline."""
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            """Drop the deadline with the connection."""
+            if self._deadline is not None:
+                self._deadline.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline = self.loop.call_later(seconds, self._expired)
+
+        def _expired(self) -> None:
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeaderDeadline
