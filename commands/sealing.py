@@ -1,10 +1,10 @@
 """Sealing: an agent event's personal fields leave the event as one blob encrypted under the
 agent's data key, and come back when the event is read (as `erased` once the key is gone).
 
-The blob sits under `sealed` in the event's stored state, beside the other fields; the whole
-state is then encrypted by the store's cipher as before. A field is named by its path in the
-state (`pan`, or `changes.email` in a profile update). Events stored without a blob (before
-sealing, or with nothing personal) read as they were.
+The blob sits under `sealed` in the event's stored state, each sealed field left in its place
+as null; the whole state is then encrypted by the store's cipher as before. A field is named by
+its path in the state (`pan`, or `changes.email` in a profile update). Events stored without a
+blob (before sealing, or with nothing personal) read as they were.
 """
 
 from __future__ import annotations
@@ -45,30 +45,28 @@ def _place(state: dict[str, Any], values: dict[str, str]) -> None:
     for path, value in values.items():
         outer, _, inner = path.partition(".")
         if inner:
-            state[outer] = {**state[outer], inner: value}
+            state[outer][inner] = value
         else:
             state[outer] = value
 
 
 def seal(key: bytes, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
-    """`state` with its sealed fields taken out into one blob (unchanged when it has none)."""
+    """`state` with its personal values sealed into one blob, each left in its place as null
+    (so the fields keep their order); unchanged when it has none."""
     values = _personal(state)
     if not values:
         return state
     nonce = os.urandom(_NONCE)
     blob = nonce + AESGCM(key).encrypt(nonce, orjson.dumps(values), agent_id.bytes)
-    out = {k: v for k, v in state.items() if k not in values}
+    out = dict(state)
     for path in values:
         outer, _, inner = path.partition(".")
         if inner:
-            out[outer] = {k: v for k, v in out[outer].items() if k != inner}
+            out[outer] = {**out[outer], inner: None}
+        else:
+            out[outer] = None
     out[SEALED] = {"paths": sorted(values), "blob": base64.b64encode(blob).decode()}
     return out
-
-
-def is_sealed(state: dict[str, Any]) -> bool:
-    """Whether `state` holds a sealed blob."""
-    return SEALED in state
 
 
 def unseal(keys: DataKeys, agent_id: UUID, state: dict[str, Any]) -> None:
