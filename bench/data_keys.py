@@ -1,7 +1,8 @@
 """Per-agent data keys against whole-event encryption only: onboarding rate through the
-application service, and the as-of read path (an agent's history from the event store, its
-key fetched afresh, then folded) — on PostgreSQL and on SQLite, the two variants interleaved
-run by run in one process.
+application service, the as-of read path (an agent's history from the event store, then
+folded), and reading the whole log a page at a time as the relay and a rebuild do (a fresh
+service, so every key is fetched and unwrapped) — on PostgreSQL and on SQLite, the two variants
+interleaved run by run in one process.
 
     .venv/bin/python -m bench.data_keys [--onboardings 400] [--reads 300] [--runs 5]
 
@@ -95,6 +96,19 @@ def _ten_event_agent(service: AgentService) -> UUID:
     return agent
 
 
+def _log_rate(settings: Settings, variant: type[AgentService]) -> float:
+    """Events per second reading the whole log in pages of 1,000 with a fresh service."""
+    service = variant(settings.event_store_env(), settings.index_key)
+    log, after, events = EventLog(service), 0, 0
+    began = time.perf_counter()
+    while (page := log.read(after, 1000)).last_position != after:
+        events += len(page.envelopes)
+        after = page.last_position
+    taken = time.perf_counter() - began
+    service.close()
+    return events / taken
+
+
 def _as_of_ms(service: AgentService, agent: UUID, reads: int) -> float:
     """The median time of reading the agent's history and folding it to its fifth version."""
     log = EventLog(service)
@@ -120,12 +134,16 @@ def _store(kind: Store) -> Iterator[Settings]:
 
 
 def measure(kind: Store, onboardings: int, reads: int, runs: int) -> dict[str, list[float]]:
-    """Each variant's onboarding rate and as-of median, run after run, alternating."""
+    """Each variant's onboarding rate, as-of median and log rate, run after run, alternating;
+    each variant on a store of its own."""
     found: dict[str, list[float]] = {}
-    with _store(kind) as settings:
+    with _store(kind) as keyed, _store(kind) as whole:
+        stores: dict[type[AgentService], Settings] = {AgentService: keyed,
+                                                      WholeEventOnly: whole}
         for run in range(runs):
             order = (AgentService, WholeEventOnly) if run % 2 else (WholeEventOnly, AgentService)
             for variant in order:
+                settings = stores[variant]
                 service = variant(settings.event_store_env(), settings.index_key)
                 _onboard_rate(service, 20)
                 found.setdefault(f"{variant.__name__} onboard", []).append(
@@ -134,6 +152,8 @@ def measure(kind: Store, onboardings: int, reads: int, runs: int) -> dict[str, l
                 found.setdefault(f"{variant.__name__} as-of", []).append(
                     _as_of_ms(service, agent, reads))
                 service.close()
+                found.setdefault(f"{variant.__name__} log", []).append(
+                    _log_rate(settings, variant))
             print(f"{kind.value}: run {run + 1} of {runs}", file=sys.stderr, flush=True)
     return found
 
@@ -148,17 +168,16 @@ def main() -> None:
     args = parser.parse_args()
     print(f"\n{args.runs} runs per variant, alternating; {args.onboardings} onboardings per run "
           f"(one at a time); as-of: median of {args.reads} reads of a ten-event agent")
-    print("| store | onboardings/s, whole-event only | onboardings/s, per-agent keys | ratio | "
-          "as-of ms, whole-event only | as-of ms, per-agent keys | ratio |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| store | measure | whole-event only | per-agent keys | ratio |")
+    print("| --- | --- | ---: | ---: | ---: |")
     for kind in (Store(s) for s in args.stores.split(",")):
         found = {k: statistics.median(v) for k, v in
                  measure(kind, args.onboardings, args.reads, args.runs).items()}
-        base_rate, keyed_rate = found["WholeEventOnly onboard"], found["AgentService onboard"]
-        base_ms, keyed_ms = found["WholeEventOnly as-of"], found["AgentService as-of"]
-        print(f"| {kind.value} | {base_rate:.0f} | {keyed_rate:.0f} | "
-              f"{keyed_rate / base_rate:.2f} | {base_ms:.2f} | {keyed_ms:.2f} | "
-              f"{keyed_ms / base_ms:.2f} |")
+        for key, name, digits in (("onboard", "onboardings/s", 0), ("as-of", "as-of ms", 2),
+                                  ("log", "log events/s read", 0)):
+            base, keyed = found[f"WholeEventOnly {key}"], found[f"AgentService {key}"]
+            print(f"| {kind.value} | {name} | {base:.{digits}f} | {keyed:.{digits}f} | "
+                  f"{keyed / base:.2f} |")
 
 
 if __name__ == "__main__":

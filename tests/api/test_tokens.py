@@ -135,6 +135,7 @@ def test_with_a_jwks_only_its_keys_sign_and_a_new_key_rotates_in(
     tmp_path: Path
 ) -> None:
     client, keys = jwks_client
+    assert (keys / "signing-key.json").stat().st_mode & 0o777 == 0o600, "the owner's alone"
     private = (keys / "signing-key.json").read_text()
     kid = json.loads(private)["kid"]
     public = json.loads((keys / "jwks.json").read_text())["keys"][0]["x"]
