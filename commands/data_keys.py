@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from hashlib import sha256
 from typing import Protocol
 from uuid import UUID
@@ -47,14 +48,18 @@ class MasterKey:
         """A name for the key that reveals nothing of it."""
         return sha256(b"roster-master-key:" + self.secret).hexdigest()[:16]
 
+    @cached_property
+    def _cipher(self) -> AESGCM:
+        return AESGCM(self.secret)
+
     def wrap(self, agent_id: UUID, data_key: bytes) -> bytes:
         """`data_key` encrypted under this key, bound to the agent."""
         nonce = os.urandom(_NONCE)
-        return nonce + AESGCM(self.secret).encrypt(nonce, data_key, agent_id.bytes)
+        return nonce + self._cipher.encrypt(nonce, data_key, agent_id.bytes)
 
     def unwrap(self, agent_id: UUID, wrapped: bytes) -> bytes:
         """The data key `wrap` made for the agent."""
-        return AESGCM(self.secret).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], agent_id.bytes)
+        return self._cipher.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], agent_id.bytes)
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,6 @@ class KeyTable(Protocol):
 
     def create(self) -> None:
         """Create the table when missing."""
-
-    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
-        """Add the agent's key unless it already has one (or a tombstone); whether it was
-        added."""
 
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one."""
@@ -97,31 +98,55 @@ class DataKeys:
         self._table = table
         self._current = masters[0]
         self._masters = {m.key_id: m for m in masters}
-        self._cache: TTLCache[UUID, bytes | None] | None = (
+        self._cache: TTLCache[UUID, AESGCM | None] | None = (
             TTLCache(maxsize=100_000, ttl=ttl) if ttl > 0 else None)
         self._lock = threading.Lock()
+        self._pending: dict[UUID, tuple[AESGCM, StoredKey]] = {}
 
     @property
     def current_id(self) -> str:
         """The name of the master key that wraps new keys."""
         return self._current.key_id
 
-    def sealing_key(self, agent_id: UUID) -> bytes:
-        """The agent's key, made and stored when it has none; `KeyErased` once destroyed."""
-        key = self._cached(agent_id)
+    def sealing_key(self, agent_id: UUID, new: bool) -> AESGCM:
+        """The agent's key (`KeyErased` once destroyed). An agent without one (`new`: its
+        first event, so no lookup) gets a key made now and kept pending: the recorder stores
+        it in the same transaction as the events sealed under it (`take_pending`), so no
+        event is ever stored under a key that is not."""
+        with self._lock:
+            pending = self._pending.get(agent_id)
+        if pending is not None:
+            return pending[0]
+        key = None if new else self._cached(agent_id)
         if key is not None:
             return key
+        if not new:
+            found = self.refresh([agent_id])
+            if agent_id in found:
+                stored = found[agent_id]
+                if stored is None:
+                    raise KeyErased(str(agent_id))
+                return AESGCM(stored)
         made = AESGCM.generate_key(bit_length=256)
-        if self._table.insert(agent_id, StoredKey(self._current.wrap(agent_id, made),
-                                                  self._current.key_id)):
-            self._remember({agent_id: made})
-            return made
-        found = self.refresh([agent_id])[agent_id]
-        if found is None:
-            raise KeyErased(str(agent_id))
-        return found
+        cipher = AESGCM(made)
+        with self._lock:
+            self._pending[agent_id] = (cipher, StoredKey(self._current.wrap(agent_id, made),
+                                                         self._current.key_id))
+        return cipher
 
-    def opening_key(self, agent_id: UUID) -> bytes | None:
+    def take_pending(self, agent_ids: Iterable[UUID]) -> dict[UUID, tuple[AESGCM, StoredKey]]:
+        """The keys made for these agents and not stored yet (each taken once): the
+        recorder inserts them with the events, then `remember`s them once committed."""
+        with self._lock:
+            return {a: self._pending.pop(a) for a in set(agent_ids) if a in self._pending}
+
+    def remember(self, keys: Mapping[UUID, AESGCM | None]) -> None:
+        """Cache keys (the recorder's, once stored; None: destroyed)."""
+        if self._cache is not None:
+            with self._lock:
+                self._cache.update(keys)
+
+    def opening_key(self, agent_id: UUID) -> AESGCM | None:
         """The agent's key, None once destroyed; `KeyMissing` when it never had one."""
         key = self._cached(agent_id)
         if key is not None:
@@ -129,7 +154,8 @@ class DataKeys:
         found = self.refresh([agent_id])
         if agent_id not in found:
             raise KeyMissing(str(agent_id))
-        return found[agent_id]
+        stored = found[agent_id]
+        return None if stored is None else AESGCM(stored)
 
     def refresh(self, agent_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
         """Read these agents' keys afresh (one query), so an erasure made by another process
@@ -143,11 +169,21 @@ class DataKeys:
         self._remember(keys)
         return keys
 
-    def prefetch(self, agent_ids: Iterable[UUID], fresh: Iterable[UUID] = ()) -> None:
-        """Fetch in one query the keys of those of `agent_ids` not cached, and of `fresh`
-        (agents known to have been erased since they may have been cached)."""
+    def opening_keys(self, agent_ids: Iterable[UUID],
+                     fresh: Iterable[UUID] = ()) -> dict[UUID, AESGCM | None]:
+        """The keys of `agent_ids` (None: destroyed; left out: none), those not cached and
+        those of `fresh` (agents erased since they may have been cached) fetched in one
+        query."""
         again = set(fresh)
-        self.refresh({a for a in agent_ids if a in again or self._cached(a) is None})
+        found: dict[UUID, AESGCM | None] = {}
+        for agent in set(agent_ids):
+            key = None if agent in again else self._cached(agent)
+            if key is not None:
+                found[agent] = key
+            else:
+                again.add(agent)
+        fetched = self.refresh(again)
+        return found | {a: None if k is None else AESGCM(k) for a, k in fetched.items()}
 
     def destroy(self, agent_id: UUID) -> None:
         """Destroy the agent's key for good (a tombstone stays)."""
@@ -175,11 +211,9 @@ class DataKeys:
             raise UnknownMasterKey(row.master_id) from None
 
     def _remember(self, keys: dict[UUID, bytes | None]) -> None:
-        if self._cache is not None:
-            with self._lock:
-                self._cache.update(keys)
+        self.remember({a: None if k is None else AESGCM(k) for a, k in keys.items()})
 
-    def _cached(self, agent_id: UUID) -> bytes | None:
+    def _cached(self, agent_id: UUID) -> AESGCM | None:
         if self._cache is None:
             return None
         with self._lock:

@@ -50,19 +50,6 @@ class PostgresKeyTable:
                 "master_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), "
                 "destroyed_at timestamptz)").format(self._table))
 
-    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
-        """Add the agent's key unless it has a row; whether it was added. The commit need not
-        wait for the disk: the event sealed under the key commits after it, and that commit
-        flushes the log up to this one, so no stored event names a key a crash lost. The
-        statements go in one round trip (a pipeline)."""
-        with self._store.get_connection() as conn, conn.pipeline(), conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit = off")
-            added = conn.execute(sql.SQL(
-                "INSERT INTO {} (agent_id, wrapped, master_id) VALUES (%s, %s, %s) "
-                "ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id").format(self._table),
-                (agent_id, key.wrapped, key.master_id)).fetchone()
-        return added is not None
-
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one (one statement, no transaction)."""
         with self._store.get_connection() as conn:
@@ -120,14 +107,6 @@ class SqliteKeyTable:
             cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (agent_id text PRIMARY KEY, "
                         "wrapped blob, master_id text NOT NULL, created_at text NOT NULL "
                         "DEFAULT CURRENT_TIMESTAMP, destroyed_at text)")
-
-    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
-        """Add the agent's key unless it has a row; whether it was added."""
-        with self._store.transaction(commit=True) as cur:
-            cur.execute(f"INSERT INTO {TABLE} (agent_id, wrapped, master_id) VALUES (?, ?, ?) "  # noqa: S608
-                        "ON CONFLICT (agent_id) DO NOTHING RETURNING agent_id",
-                        (str(agent_id), key.wrapped, key.master_id))
-            return cur.fetchone() is not None
 
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -50,14 +51,14 @@ def _place(state: dict[str, Any], values: dict[str, str]) -> None:
             state[outer] = value
 
 
-def seal(key: bytes, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
+def seal(key: AESGCM, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
     """`state` with its personal values sealed into one blob, each left in its place as null
     (so the fields keep their order); unchanged when it has none."""
     values = _personal(state)
     if not values:
         return state
     nonce = os.urandom(_NONCE)
-    blob = nonce + AESGCM(key).encrypt(nonce, orjson.dumps(values), agent_id.bytes)
+    blob = nonce + key.encrypt(nonce, orjson.dumps(values), agent_id.bytes)
     out = dict(state)
     for path in values:
         outer, _, inner = path.partition(".")
@@ -69,19 +70,19 @@ def seal(key: bytes, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def unseal(keys: DataKeys, agent_id: UUID, state: dict[str, Any]) -> None:
+def unseal(key_of: Callable[[UUID], AESGCM | None], agent_id: UUID,
+           state: dict[str, Any]) -> None:
     """Put the sealed fields of `state` back in place, in place: their values, or `erased`
     when the agent's key was destroyed."""
     sealed = state.pop(SEALED, None)
     if sealed is None:
         return
-    key = keys.opening_key(agent_id)
+    key = key_of(agent_id)
     if key is None:
         _place(state, dict.fromkeys(sealed["paths"], ERASED))
         return
     blob = base64.b64decode(sealed["blob"])
-    _place(state, orjson.loads(AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:],
-                                                    agent_id.bytes)))
+    _place(state, orjson.loads(key.decrypt(blob[:_NONCE], blob[_NONCE:], agent_id.bytes)))
 
 
 class SealingMapper(Mapper[UUID]):
@@ -97,13 +98,13 @@ class SealingMapper(Mapper[UUID]):
         if isinstance(domain_event, Agent.Event) and _personal(vars(domain_event)):
             agent_id = domain_event.originator_id
             clone = object.__new__(type(domain_event))
-            object.__setattr__(clone, "__dict__", seal(
-                self.keys.sealing_key(agent_id), agent_id, dict(vars(domain_event))))
+            key = self.keys.sealing_key(agent_id, new=domain_event.originator_version == 1)
+            object.__setattr__(clone, "__dict__", seal(key, agent_id, dict(vars(domain_event))))
             domain_event = clone
         return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         """The domain event, its sealed fields opened."""
         event = super().to_domain_event(stored_event)
-        unseal(self.keys, event.originator_id, vars(event))
+        unseal(self.keys.opening_key, event.originator_id, vars(event))
         return event

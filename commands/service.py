@@ -36,6 +36,7 @@ from commands.errors import (
     StoreUnavailable,
     TooMuchContention,
 )
+from commands.key_recorders import KeyedPostgresRecorder, KeyedSqliteRecorder, with_keyed_recorder
 from commands.key_tables import key_table
 from commands.positions import position_of
 from commands.records import HierarchyLock, IdempotencyRecord, WebhookDelivery
@@ -112,7 +113,7 @@ class AgentService(Application[UUID]):
         today: Callable[[], date] = date.today,
     ) -> None:
         prepare(env)
-        super().__init__(env)
+        super().__init__(with_keyed_recorder(env))
         self.index_key = index_key
         self.today = today
 
@@ -130,6 +131,8 @@ class AgentService(Application[UUID]):
         `_created`)."""
         recorder = _created(super().construct_recorder)
         _created(self._keys_table.create)
+        if isinstance(recorder, KeyedPostgresRecorder | KeyedSqliteRecorder):
+            recorder.data_keys = self.data_keys
         return recorder
 
     def construct_snapshot_store(self) -> EventStore[UUID]:

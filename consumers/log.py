@@ -7,13 +7,14 @@ Personal values are masked here, before anything is published or projected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_OID, UUID, uuid5
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -128,14 +129,16 @@ class EventLog:
         """The agent events among `notifications` as envelopes, the data keys not cached
         fetched in one query, and those of agents erased among them fetched afresh."""
         agents = [n for n in notifications if n.topic.startswith(AGENT_TOPIC_PREFIX)]
-        self._service.data_keys.prefetch(
+        keys = self._service.data_keys.opening_keys(
             {_uuid(n.originator_id) for n in agents},
             fresh={_uuid(n.originator_id) for n in agents if n.topic == ERASED_TOPIC})
-        return [self._envelope(n) for n in agents]
+        return [self._envelope(n, keys) for n in agents]
 
-    def stored(self, notification: Notification) -> dict[str, Any]:
+    def stored(self, notification: Notification,
+               keys: Mapping[UUID, AESGCM | None] | None = None) -> dict[str, Any]:
         """The stored JSON of a notification's event, decrypted and decompressed by the
-        store's own cipher and compressor."""
+        store's own cipher and compressor, its personal fields unsealed with the agent's key
+        from `keys` (`KeyError` when not there) or from the store."""
         mapper = self._service.mapper
         state = notification.state
         if mapper.cipher is not None:
@@ -143,12 +146,14 @@ class EventLog:
         if mapper.compressor is not None:
             state = mapper.compressor.decompress(state)
         found: dict[str, Any] = orjson.loads(state)
-        unseal(self._service.data_keys, _uuid(notification.originator_id), found)
+        key_of = self._service.data_keys.opening_key if keys is None else keys.__getitem__
+        unseal(key_of, _uuid(notification.originator_id), found)
         return found
 
-    def _envelope(self, notification: Notification) -> Envelope:
+    def _envelope(self, notification: Notification,
+                  keys: Mapping[UUID, AESGCM | None]) -> Envelope:
         try:
-            return published(notification, self.stored(notification))
+            return published(notification, self.stored(notification, keys))
         except (NotPlain, KeyError, TypeError):
             event = self._service.mapper.to_domain_event(notification)
             return envelope_of(event, notification.id)
