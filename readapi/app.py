@@ -43,6 +43,8 @@ def create_app(store: ReadStore) -> FastAPI:
     app.state.verify_differences = Gauge(
         "roster_verify_differences", "Rows the last verification found missing, extra or "
         "different, per projection", ["projection"], registry=app.state.metrics.registry)
+    Gauge("roster_reads_waiting", "Reads waiting for their min_position now",
+          registry=app.state.metrics.registry).set_function(lambda: store.waiting)
     problems.install(app)
     declare_problems(app, limited=store.config.rate_limits is not None)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,

@@ -101,6 +101,11 @@ class ReadStore:
     def _read_reached(self, cur: Cursor, projections: Sequence[str]) -> int:
         return progress.reached(cur, projections, self.config.source, self.config.partitions)
 
+    @property
+    def waiting(self) -> int:
+        """How many reads wait for a position now."""
+        return self._waiting
+
     async def wait(self, projections: Sequence[str], position: int | None) -> int:
         """Wait until `projections` reach `position` (bounded); the position reached.
         `PositionBeyondLog` at once for a position the log does not hold, `TooManyWaiting` at

@@ -78,7 +78,7 @@ def test_past_the_bound_on_waiting_reads_one_is_answered_at_once(
     _, position = _suspended_unseen(write, models)
     app = read_api(read_settings.model_copy(update={"read_max_waiting": 2}))
 
-    async def three() -> list[httpx.Response]:
+    async def three() -> tuple[list[httpx.Response], str]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://read") as http:
             def get() -> Awaitable[httpx.Response]:
@@ -86,13 +86,18 @@ def test_past_the_bound_on_waiting_reads_one_is_answered_at_once(
                                 headers=viewer)
             try:
                 waiting = [asyncio.ensure_future(get()) for _ in range(2)]
-                await asyncio.sleep(0.3)
+                for _ in range(500):
+                    if app.state.store.waiting == 2:
+                        break
+                    await asyncio.sleep(0.01)
+                metrics = (await http.get("/metrics")).text
                 third = await get()
-                return [*(await asyncio.gather(*waiting)), third]
+                return [*(await asyncio.gather(*waiting)), third], metrics
             finally:
                 await app.state.store.close()
 
-    first, second, third = asyncio.run(three())
+    (first, second, third), metrics = asyncio.run(three())
+    assert "roster_reads_waiting 2.0" in metrics
     assert (third.status_code, third.json()["code"]) == (503, "too_many_waiting")
     assert [(r.status_code, r.json()["code"]) for r in (first, second)] == \
            [(503, "position_not_reached")] * 2
