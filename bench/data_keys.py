@@ -47,10 +47,6 @@ class _NoKeys:
     def create(self) -> None:
         """Nothing to create."""
 
-    def insert(self, agent_id: UUID, key: StoredKey) -> bool:
-        """Never called: nothing is sealed."""
-        return False
-
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """No keys."""
         return {}
