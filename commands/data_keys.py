@@ -1,10 +1,11 @@
 """Per-agent data keys (envelope encryption): each agent's sealed fields are encrypted under a
 key of its own, kept in the event store's database wrapped by a master key, never in the log.
 
-Destroying an agent's key (erasure) leaves a tombstone: its sealed fields read as `erased` from
-then on, while an agent that never had a key is told apart (its events hold no sealed fields).
-Unwrapped keys are cached for a short time: a reader that meets the agent's erasure event, and
-a disclosure in full, fetch the key afresh.
+Destroying an agent's key (erasure, in the transaction that records the erasure) leaves a
+tombstone: its sealed fields read as `erased` from then on, while an agent that never had a
+key is told apart (its events hold no sealed fields). Unwrapped keys are cached for a short
+time: a reader that meets the agent's erasure event, and a disclosure in full, fetch the key
+afresh.
 """
 
 from __future__ import annotations
@@ -79,9 +80,6 @@ class KeyTable(Protocol):
     def fetch(self, agent_ids: Sequence[UUID]) -> dict[UUID, StoredKey]:
         """The rows of those of `agent_ids` that have one."""
 
-    def destroy(self, agent_id: UUID) -> None:
-        """Replace the agent's wrapped key with a tombstone (a row without a key)."""
-
     def rewrap(self, change: Callable[[UUID, StoredKey], StoredKey | None]) -> int:
         """Replace each live row by `change(row)` where that is not None, in batches; the
         number replaced."""
@@ -101,7 +99,7 @@ class DataKeys:
         self._cache: TTLCache[UUID, AESGCM | None] | None = (
             TTLCache(maxsize=100_000, ttl=ttl) if ttl > 0 else None)
         self._lock = threading.Lock()
-        self._pending: dict[UUID, tuple[AESGCM, StoredKey]] = {}
+        self._pending: dict[UUID, tuple[AESGCM | None, StoredKey]] = {}
 
     @property
     def current_id(self) -> str:
@@ -116,6 +114,8 @@ class DataKeys:
         with self._lock:
             pending = self._pending.get(agent_id)
         if pending is not None:
+            if pending[0] is None:
+                raise KeyErased(str(agent_id))
             return pending[0]
         key = None if new else self._cached(agent_id)
         if key is not None:
@@ -134,9 +134,12 @@ class DataKeys:
                                                          self._current.key_id))
         return cipher
 
-    def take_pending(self, agent_ids: Iterable[UUID]) -> dict[UUID, tuple[AESGCM, StoredKey]]:
-        """The keys made for these agents and not stored yet (each taken once): the
-        recorder inserts them with the events, then `remember`s them once committed."""
+    def take_pending(
+        self, agent_ids: Iterable[UUID]
+    ) -> dict[UUID, tuple[AESGCM | None, StoredKey]]:
+        """The changes waiting for these agents' next events (each taken once): keys made and
+        not stored yet, and destructions (no cipher, no wrapped key). The recorder writes
+        them in the events' transaction, then `remember`s them once committed."""
         with self._lock:
             return {a: self._pending.pop(a) for a in set(agent_ids) if a in self._pending}
 
@@ -186,9 +189,10 @@ class DataKeys:
         return found | {a: None if k is None else AESGCM(k) for a, k in fetched.items()}
 
     def destroy(self, agent_id: UUID) -> None:
-        """Destroy the agent's key for good (a tombstone stays)."""
-        self._table.destroy(agent_id)
-        self._remember({agent_id: None})
+        """Destroy the agent's key for good (a tombstone stays) in the transaction that
+        records its next events (the erasure's): both happen, or neither."""
+        with self._lock:
+            self._pending[agent_id] = (None, StoredKey(None, ""))
 
     def erased(self) -> list[UUID]:
         """Every agent whose key was destroyed."""

@@ -1,5 +1,6 @@
-"""The event store's recorders, storing each new data key in the same transaction as the first
-events sealed under it: the key and its events commit together or not at all."""
+"""The event store's recorders, writing each data-key change in the same transaction as the
+events it goes with: a new key with the first events sealed under it, a destruction (a
+tombstone) with the erasure. The change and its events commit together or not at all."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from psycopg.rows import DictRow
 from commands.data_keys import DataKeys, StoredKey
 from commands.key_tables import TABLE
 
-NewKeys = dict[UUID, tuple[AESGCM, StoredKey]]
+KeyChanges = dict[UUID, tuple[AESGCM | None, StoredKey]]
 
 
 def _agents(stored_events: Sequence[StoredEvent]) -> set[UUID]:
@@ -26,19 +27,25 @@ def _agents(stored_events: Sequence[StoredEvent]) -> set[UUID]:
             for e in stored_events}
 
 
-def _rows(made: NewKeys) -> list[tuple[Any, bytes | None, str]]:
-    return [(agent, key.wrapped, key.master_id) for agent, (_, key) in made.items()]
+def _new(changes: KeyChanges) -> list[tuple[Any, bytes | None, str]]:
+    """The rows of the keys made."""
+    return [(agent, key.wrapped, key.master_id) for agent, (_, key) in changes.items()
+            if key.wrapped is not None]
 
 
-def _with_new_keys(keys: DataKeys | None, insert: Callable[..., Sequence[int] | None],
-                   stored_events: Sequence[StoredEvent],
-                   kwargs: dict[str, Any]) -> Sequence[int] | None:
-    """`insert` the events with the pending keys of their agents (`new_keys`, which the
-    store's `_insert_events` writes in the same transaction), then cache the keys."""
-    made = keys.take_pending(_agents(stored_events)) if keys else {}
-    ids = insert(stored_events, new_keys=made, **kwargs)
-    if keys and made:
-        keys.remember({agent: cipher for agent, (cipher, _) in made.items()})
+def _destroyed(changes: KeyChanges) -> list[UUID]:
+    return [agent for agent, (_, key) in changes.items() if key.wrapped is None]
+
+
+def _with_key_changes(keys: DataKeys | None, insert: Callable[..., Sequence[int] | None],
+                      stored_events: Sequence[StoredEvent],
+                      kwargs: dict[str, Any]) -> Sequence[int] | None:
+    """`insert` the events with the pending key changes of their agents (`key_changes`, which
+    the store's `_insert_events` writes in the same transaction), then cache them."""
+    changes = keys.take_pending(_agents(stored_events)) if keys else {}
+    ids = insert(stored_events, key_changes=changes, **kwargs)
+    if keys and changes:
+        keys.remember({agent: cipher for agent, (cipher, _) in changes.items()})
     return ids
 
 
@@ -50,16 +57,22 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        """Insert the events and the new keys they were sealed under."""
-        return _with_new_keys(self.data_keys, super().insert_events, stored_events, kwargs)
+        """Insert the events and the key changes that go with them."""
+        return _with_key_changes(self.data_keys, super().insert_events, stored_events, kwargs)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:
-        made: NewKeys = kwargs.get("new_keys") or {}
-        if made:
+        changes: KeyChanges = kwargs.get("key_changes") or {}
+        table = sql.Identifier(self.datastore.schema, TABLE)
+        if made := _new(changes):
+            curs.executemany(sql.SQL("INSERT INTO {} (agent_id, wrapped, master_id) "
+                                     "VALUES (%s, %s, %s)").format(table), made)
+        if gone := _destroyed(changes):
             curs.executemany(sql.SQL(
-                "INSERT INTO {} (agent_id, wrapped, master_id) VALUES (%s, %s, %s)")
-                .format(sql.Identifier(self.datastore.schema, TABLE)), _rows(made))
+                "INSERT INTO {} (agent_id, wrapped, master_id, destroyed_at) "
+                "VALUES (%s, NULL, '', now()) ON CONFLICT (agent_id) DO UPDATE "
+                "SET wrapped = NULL, destroyed_at = now()").format(table),
+                [(agent,) for agent in gone])
         super()._insert_events(curs, stored_events, **kwargs)
 
 
@@ -71,16 +84,21 @@ class KeyedSqliteRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        """Insert the events and the new keys they were sealed under."""
-        return _with_new_keys(self.data_keys, super().insert_events, stored_events, kwargs)
+        """Insert the events and the key changes that go with them."""
+        return _with_key_changes(self.data_keys, super().insert_events, stored_events, kwargs)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
-        made: NewKeys = kwargs.get("new_keys") or {}
-        if made:
+        changes: KeyChanges = kwargs.get("key_changes") or {}
+        if made := _new(changes):
             c.executemany(f"INSERT INTO {TABLE} (agent_id, wrapped, master_id) "  # noqa: S608
-                          "VALUES (?, ?, ?)",
-                          [(str(a), w, m) for a, w, m in _rows(made)])
+                          "VALUES (?, ?, ?)", [(str(a), w, m) for a, w, m in made])
+        if gone := _destroyed(changes):
+            c.execute("PRAGMA secure_delete = ON")  # the key's bytes overwritten on disk
+            c.executemany(f"INSERT INTO {TABLE} (agent_id, wrapped, master_id, destroyed_at) "  # noqa: S608
+                          "VALUES (?, NULL, '', CURRENT_TIMESTAMP) ON CONFLICT (agent_id) "
+                          "DO UPDATE SET wrapped = NULL, destroyed_at = CURRENT_TIMESTAMP",
+                          [(str(agent),) for agent in gone])
         return super()._insert_events(c, stored_events, **kwargs)
 
 

@@ -58,14 +58,6 @@ class PostgresKeyTable:
                 .format(self._table), (list(agent_ids),)).fetchall()
         return {r["agent_id"]: StoredKey(r["wrapped"], r["master_id"]) for r in rows}
 
-    def destroy(self, agent_id: UUID) -> None:
-        """Leave a tombstone where the agent's key was."""
-        with self._store.transaction(commit=True) as cur:
-            cur.execute(sql.SQL(
-                "INSERT INTO {} (agent_id, wrapped, master_id, destroyed_at) "
-                "VALUES (%s, NULL, '', now()) ON CONFLICT (agent_id) DO UPDATE "
-                "SET wrapped = NULL, destroyed_at = now()").format(self._table), (agent_id,))
-
     def tombstones(self) -> list[UUID]:
         """The agents whose key was destroyed."""
         with self._store.transaction(commit=False) as cur:
@@ -95,8 +87,7 @@ class PostgresKeyTable:
 
 
 class SqliteKeyTable:
-    """The keys table in the embedded default's `events.db`; a destroyed key's bytes are
-    overwritten on disk (`secure_delete`)."""
+    """The keys table in the embedded default's `events.db`."""
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         self._store = datastore
@@ -118,15 +109,6 @@ class SqliteKeyTable:
                             f"WHERE agent_id IN ({', '.join('?' * len(chunk))})", chunk)
                 found |= {UUID(r[0]): StoredKey(r[1], r[2]) for r in cur.fetchall()}
         return found
-
-    def destroy(self, agent_id: UUID) -> None:
-        """Leave a tombstone where the agent's key was, its bytes overwritten."""
-        with self._store.transaction(commit=True) as cur:
-            cur.execute("PRAGMA secure_delete = ON")
-            cur.execute(f"INSERT INTO {TABLE} (agent_id, wrapped, master_id, destroyed_at) "  # noqa: S608
-                        "VALUES (?, NULL, '', CURRENT_TIMESTAMP) ON CONFLICT (agent_id) "
-                        "DO UPDATE SET wrapped = NULL, destroyed_at = CURRENT_TIMESTAMP",
-                        (str(agent_id),))
 
     def tombstones(self) -> list[UUID]:
         """The agents whose key was destroyed."""

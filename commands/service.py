@@ -409,8 +409,9 @@ class AgentService(Application[UUID]):
 
     def erase(self, agent_id: UUID, cmd: models.ErasePersonalData,
               request: Request) -> CommandResult:
-        """Destroy a terminated or rejected agent's data key, then record the erasure: every
-        past event of the agent reads its sealed fields as `erased` from then on."""
+        """Destroy a terminated or rejected agent's data key and record the erasure, in one
+        transaction: every past event of the agent reads its personal fields as `erased`
+        from then on."""
         def act(_: Unit, agent: Agent) -> None:
             agent.erase_personal_data(cmd.reason, request.provenance)
             self.data_keys.destroy(agent_id)

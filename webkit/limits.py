@@ -43,7 +43,8 @@ class RequestLimits:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse oversized headers, then run the app with a deadline on each body read."""
+        """Refuse oversized headers, then run the app, with a deadline on each body read when
+        the request has a body (a GET has none: no timer on the read path)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -54,6 +55,9 @@ class RequestLimits:
                              f"send at most {self.limits.max_headers} headers of "
                              f"{self.limits.max_header_bytes} bytes in all")
             await answer(scope, receive, send)
+            return
+        if not any(name in (b"content-length", b"transfer-encoding") for name, _ in headers):
+            await self.app(scope, receive, send)
             return
         started = False
 

@@ -89,3 +89,17 @@ def test_a_rotation_rewraps_every_key_without_touching_an_event(
         for agent, body in agents:
             assert after.agent(agent).aadhaar == body["aadhaar"]
     assert stored_bytes(settings) == before
+
+
+def test_a_key_is_destroyed_in_the_erasures_own_transaction(
+    settings: Settings, service: AgentService
+) -> None:
+    agent, body = _onboarded(service)
+    service.reject(agent, models.Decide(), APPROVER)
+    service.data_keys.destroy(agent)
+    with service_on(settings) as other:
+        assert other.personal_data(agent, 1)["pan"] == body["pan"], "nothing written alone"
+    service.erase(agent, models.ErasePersonalData(reason="the person asked for it"), APPROVER)
+    with service_on(settings) as other:
+        assert other.personal_data(agent, 1)["pan"] == "erased"
+        assert other.data_keys.erased() == [agent]
