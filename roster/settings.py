@@ -14,7 +14,7 @@ import limits
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from webkit.limits import Limits, header_deadline
+from webkit.limits import Limits
 
 DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
 """The secret the embedded default uses for JWTs, webhooks and encryption; refused elsewhere."""
@@ -118,11 +118,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(default=8192, ge=1024)
     """A request's headers, names and values together; past it the answer is 431."""
     max_headers: int = Field(default=100, ge=10)
-    header_timeout_seconds: float = Field(default=10.0, gt=0)
-    """How long a connection may take to send a request's line and headers once idle."""
     body_timeout_seconds: float = Field(default=10.0, gt=0)
     """How long a request body may stall between two parts; past it the answer is 408."""
     keep_alive_seconds: float = Field(default=5.0, gt=0)
+    """How long a connection may stay idle, or take to send a request's line and headers."""
     max_connections: int = Field(default=1000, ge=1)
     """Connections one API process serves at once; past it the answer is 503."""
     cors_origins: tuple[str, ...] = ()
@@ -179,9 +178,9 @@ class Settings(BaseSettings):
         return Limits(self.max_header_bytes, self.max_headers, self.body_timeout_seconds)
 
     def server_options(self) -> dict[str, Any]:
-        """uvicorn's options for an API process: h11 with a deadline on request headers, the
-        keep-alive time and the connection bound."""
-        return {"http": header_deadline(self.header_timeout_seconds),
+        """uvicorn's options for an API process: h11 with a deadline on request headers (the
+        keep-alive time), and the connection bound."""
+        return {"http": "webkit.limits:HeaderDeadline",
                 "h11_max_incomplete_event_size": self.max_header_bytes + 1024,
                 "timeout_keep_alive": self.keep_alive_seconds,
                 "limit_concurrency": self.max_connections}

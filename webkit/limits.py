@@ -2,10 +2,10 @@
 take, and (in the HTTP protocol itself) the time its headers may take.
 
 `RequestLimits` answers 431 to headers too many or too large and 408 to a body that stalls,
-both as problems. `header_deadline` gives uvicorn an h11 protocol that closes a connection
-whose request line and headers are not all in within a deadline from when the connection (or
-its previous response) left it idle: a client sending a byte now and then (slowloris) cannot
-hold it open.
+both as problems. `HeaderDeadline` is an h11 protocol for uvicorn that closes a connection
+whose request line and headers are not all in within the keep-alive time from when the
+connection (or its previous response) left it idle: a client sending a byte now and then
+(slowloris) cannot hold it open.
 """
 
 from __future__ import annotations
@@ -82,38 +82,34 @@ class RequestLimits:
             await answer(scope, receive, send)
 
 
-def header_deadline(seconds: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, closing a connection whose request headers are not complete
-    `seconds` after it became idle."""
+class HeaderDeadline(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request line and headers are not
+    all in within the keep-alive time (`timeout_keep_alive`) of its becoming idle. Named by
+    its import path in uvicorn's options, so that worker processes load it too."""
 
-    class HeaderDeadline(H11Protocol):
-        """h11 with a deadline on each request's line and headers."""
+    _deadline: asyncio.TimerHandle | None = None
 
-        _deadline: asyncio.TimerHandle | None = None
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start the first request's deadline."""
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._arm()
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            """Start the first request's deadline."""
-            super().connection_made(transport)  # type: ignore[arg-type]
-            self._arm()
+    def on_response_complete(self) -> None:
+        """Start the next request's deadline."""
+        super().on_response_complete()
+        self._arm()
 
-        def on_response_complete(self) -> None:
-            """Start the next request's deadline."""
-            super().on_response_complete()
-            self._arm()
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Drop the deadline with the connection."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            """Drop the deadline with the connection."""
-            if self._deadline is not None:
-                self._deadline.cancel()
-            super().connection_lost(exc)
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline = self.loop.call_later(self.timeout_keep_alive, self._expired)
 
-        def _arm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-            self._deadline = self.loop.call_later(seconds, self._expired)
-
-        def _expired(self) -> None:
-            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-                self.transport.close()
-
-    return HeaderDeadline
+    def _expired(self) -> None:
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()

@@ -4,14 +4,20 @@ cut off at the header deadline, a stalled body is answered 408, and headers past
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.e2e.dev import Dev, running
+from tests.pipeline.conftest import ROOT, free_port
+from tests.pipeline.workload import wait_for
 
 WRITE_PORT, READ_PORT = 8120, 8121
 DEADLINE = 2.0
@@ -19,10 +25,11 @@ DEADLINE = 2.0
 
 @pytest.fixture(scope="module")
 def strict_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
-    """`roster dev` with two-second deadlines on headers and on a stalled body."""
+    """`roster dev` with two-second deadlines on headers (the keep-alive time) and on a
+    stalled body."""
     yield from running(tmp_path_factory.mktemp("slow") / "data",
                        "--write-port", str(WRITE_PORT), "--read-port", str(READ_PORT),
-                       ROSTER_HEADER_TIMEOUT_SECONDS=str(DEADLINE),
+                       ROSTER_KEEP_ALIVE_SECONDS=str(DEADLINE),
                        ROSTER_BODY_TIMEOUT_SECONDS=str(DEADLINE))
 
 
@@ -83,3 +90,29 @@ def test_too_many_or_too_large_headers_are_431(strict_dev: Dev, port: int) -> No
     for answer in (many, large):
         assert answer.status_code == 431, answer.text
         assert answer.json()["code"] == "headers_too_large"
+
+
+def test_an_api_with_two_worker_processes_keeps_the_deadline(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "ROSTER_DATA_DIR": str(tmp_path / "data"),
+           "ROSTER_KEEP_ALIVE_SECONDS": str(DEADLINE), "ROSTER_LOG_LEVEL": "WARNING"}
+    api = subprocess.Popen([sys.executable, "-m", "roster", "readapi", "--port", str(port),
+                            "--workers", "2"], env=env, cwd=ROOT)
+    try:
+        assert wait_for(lambda: _answers(port), timeout=30), "two workers serve"
+        conn = _connected(port)
+        began = time.monotonic()
+        conn.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        assert conn.recv(1024) == b"", "closed at the deadline"
+        assert time.monotonic() - began < DEADLINE * 3
+        conn.close()
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health/live").status_code == 200
+    except httpx.HTTPError:
+        return False
