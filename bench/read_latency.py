@@ -250,7 +250,8 @@ def main() -> None:
     port = 8611
     with fresh_schema() as base:
         settings = base.model_copy(update={"transport": Transport.LOG,
-                                           "redis_prefix": base.postgres_schema})
+                                           "redis_prefix": base.postgres_schema,
+                                           "rate_limits": False})
         print(f"seeding {args.agents} agents, {LEVELS} levels", flush=True)
         levels = seed(settings, args.agents)
         env = settings.model_copy(update={"log_level": "WARNING"}).environment()
