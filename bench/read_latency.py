@@ -1,6 +1,8 @@
 """Read latency: agents in a hierarchy eight levels deep; profile, search, chain and timeline
 over HTTP at a fixed concurrency, beside raw baselines measured in the same run (a Redis GET of
-the profile document, the bare SQL of each query through psycopg, a FastAPI constant).
+the profile document, the bare SQL of each query through psycopg, a FastAPI constant); then the
+replaced service's load test with wrk (`scripts/bench-tools.sh` installs it): 50 connections on
+`GET /v1/agents?status=ACTIVE`, beside the constant.
 
     .venv/bin/python -m bench.read_latency --agents 100000 --runs 3
 """
@@ -25,6 +27,7 @@ import aiohttp
 import psycopg
 import redis.asyncio as aioredis
 
+from bench import wrk
 from bench.write_throughput import fresh_schema
 from consumers.applier import Applier, Delivery
 from consumers.redis_refresh import RedisRefresh
@@ -235,6 +238,11 @@ async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: in
         results[f"SQL {name}"] = await measure(bare, concurrency, seconds)
     for conn in conns:
         await conn.close()
+    headers = {"Authorization": f"Bearer {token}"}
+    results["wrk search status=ACTIVE, 50 connections"] = wrk.run(
+        f"http://127.0.0.1:{port}/v1/agents?status=ACTIVE", headers, 50, seconds)
+    results["wrk FastAPI constant, 50 connections"] = wrk.run(
+        f"http://127.0.0.1:{port + 1}/constant", headers, 50, seconds)
     return results
 
 
@@ -247,6 +255,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="read API worker processes")
     args = parser.parse_args()
+    wrk.ensure()
     port = 8611
     with fresh_schema() as base:
         settings = base.model_copy(update={"transport": Transport.LOG,
@@ -277,10 +286,17 @@ def _print(runs: list[dict[str, dict[str, float]]], args: argparse.Namespace) ->
     constant = statistics.median(r["HTTP FastAPI constant"]["rps"] for r in runs)
     print("| measurement | p50 ms | p95 ms | p99 ms | req/s | req/s vs constant |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name in runs[0]:
+    for name in (n for n in runs[0] if not n.startswith("wrk")):
         m = {k: statistics.median(r[name][k] for r in runs) for k in ("p50", "p95", "p99", "rps")}
         print(f"| {name} | {m['p50']:.2f} | {m['p95']:.2f} | {m['p99']:.2f} | "
               f"{m['rps']:,.0f} | {m['rps'] / constant:.2f} |")
+    base = statistics.median(r["wrk FastAPI constant, 50 connections"]["rps"] for r in runs)
+    print("\n| wrk -t2 -c50 | p50 ms | p90 ms | p99 ms | req/s | req/s vs constant |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in (n for n in runs[0] if n.startswith("wrk")):
+        m = {k: statistics.median(r[name][k] for r in runs) for k in ("p50", "p90", "p99", "rps")}
+        print(f"| {name.removeprefix('wrk ')} | {m['p50']:.2f} | {m['p90']:.2f} | "
+              f"{m['p99']:.2f} | {m['rps']:,.0f} | {m['rps'] / base:.2f} |")
 
 
 if __name__ == "__main__":
