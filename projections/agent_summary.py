@@ -152,11 +152,23 @@ CREATE TABLE IF NOT EXISTS agent_summary (
     search_text text GENERATED ALWAYS AS
         (lower(first_name || ' ' || last_name || ' ' || agent_code)) STORED
 );
-CREATE INDEX IF NOT EXISTS agent_summary_status ON agent_summary (status, agent_id);
-CREATE INDEX IF NOT EXISTS agent_summary_office ON agent_summary (office_code);
-CREATE INDEX IF NOT EXISTS agent_summary_manager ON agent_summary (manager_id);
+DROP INDEX IF EXISTS agent_summary_status;
+DROP INDEX IF EXISTS agent_summary_office;
+DROP INDEX IF EXISTS agent_summary_manager;
+CREATE INDEX IF NOT EXISTS agent_summary_code ON agent_summary (agent_code, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_status_code
+    ON agent_summary (status, agent_code, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_region_code
+    ON agent_summary (region, agent_code, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_office_code
+    ON agent_summary (office_code, agent_code, agent_id);
+CREATE INDEX IF NOT EXISTS agent_summary_manager_code
+    ON agent_summary (manager_id, agent_code, agent_id);
 CREATE INDEX IF NOT EXISTS agent_summary_next_expiry ON agent_summary (next_expiry);
 """
+"""The table, and an index per filter in the default order (agent code, then id): a page of a
+search by status, region, office or manager is read in index order, a page's worth of rows,
+however many agents match."""
 
 _POSTGRES_TEXT = """
 ALTER TABLE agent_summary ADD COLUMN IF NOT EXISTS search_text text
