@@ -99,7 +99,7 @@ class DataKeys:
         self._cache: TTLCache[UUID, AESGCM | None] | None = (
             TTLCache(maxsize=100_000, ttl=ttl) if ttl > 0 else None)
         self._lock = threading.Lock()
-        self._pending: dict[UUID, tuple[AESGCM | None, StoredKey]] = {}
+        self._thread = threading.local()
 
     @property
     def current_id(self) -> str:
@@ -111,8 +111,7 @@ class DataKeys:
         first event, so no lookup) gets a key made now and kept pending: the recorder stores
         it in the same transaction as the events sealed under it (`take_pending`), so no
         event is ever stored under a key that is not."""
-        with self._lock:
-            pending = self._pending.get(agent_id)
+        pending = self._pending.get(agent_id)
         if pending is not None:
             if pending[0] is None:
                 raise KeyErased(str(agent_id))
@@ -129,9 +128,8 @@ class DataKeys:
                 return AESGCM(stored)
         made = AESGCM.generate_key(bit_length=256)
         cipher = AESGCM(made)
-        with self._lock:
-            self._pending[agent_id] = (cipher, StoredKey(self._current.wrap(agent_id, made),
-                                                         self._current.key_id))
+        self._pending[agent_id] = (cipher, StoredKey(self._current.wrap(agent_id, made),
+                                                     self._current.key_id))
         return cipher
 
     def take_pending(
@@ -140,8 +138,13 @@ class DataKeys:
         """The changes waiting for these agents' next events (each taken once): keys made and
         not stored yet, and destructions (no cipher, no wrapped key). The recorder writes
         them in the events' transaction, then `remember`s them once committed."""
-        with self._lock:
-            return {a: self._pending.pop(a) for a in set(agent_ids) if a in self._pending}
+        pending = self._pending
+        return {a: pending.pop(a) for a in set(agent_ids) if a in pending}
+
+    def discard_pending(self) -> None:
+        """Forget the changes this thread left waiting: a save that failed must not hand
+        them to the next one (which would store a key, or destroy one, with other events)."""
+        self._pending.clear()
 
     def remember(self, keys: Mapping[UUID, AESGCM | None]) -> None:
         """Cache keys (the recorder's, once stored; None: destroyed)."""
@@ -191,8 +194,7 @@ class DataKeys:
     def destroy(self, agent_id: UUID) -> None:
         """Destroy the agent's key for good (a tombstone stays) in the transaction that
         records its next events (the erasure's): both happen, or neither."""
-        with self._lock:
-            self._pending[agent_id] = (None, StoredKey(None, ""))
+        self._pending[agent_id] = (None, StoredKey(None, ""))
 
     def erased(self) -> list[UUID]:
         """Every agent whose key was destroyed."""
@@ -213,6 +215,14 @@ class DataKeys:
             return self._masters[row.master_id]
         except KeyError:
             raise UnknownMasterKey(row.master_id) from None
+
+    @property
+    def _pending(self) -> dict[UUID, tuple[AESGCM | None, StoredKey]]:
+        """This thread's changes waiting for its next save: each save runs on one thread,
+        from the command to the recorder, and takes only its own."""
+        found: dict[UUID, tuple[AESGCM | None, StoredKey]] = self._thread.__dict__.setdefault(
+            "pending", {})
+        return found
 
     def _remember(self, keys: dict[UUID, bytes | None]) -> None:
         self.remember({a: None if k is None else AESGCM(k) for a, k in keys.items()})

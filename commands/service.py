@@ -170,6 +170,12 @@ class AgentService(Application[UUID]):
         raise TooMuchContention
 
     def _once(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
+        try:
+            return self._saved(request, change)
+        finally:
+            self.data_keys.discard_pending()
+
+    def _saved(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
         unit = self._unit(request.expected_version)
         agent = change(unit)
         self._remember(request, unit, agent)

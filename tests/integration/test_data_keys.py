@@ -3,6 +3,8 @@ destroyed by an erasure so that nothing, master key included, recovers the value
 
 from __future__ import annotations
 
+import threading
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -12,6 +14,7 @@ from commands import models
 from commands.data_keys import DataKeys, MasterKey
 from commands.key_tables import key_table
 from commands.service import AgentService
+from domain.errors import RuleBroken
 from roster.settings import Settings
 from tests.builders import onboard_body
 from tests.conftest import service_on
@@ -103,3 +106,23 @@ def test_a_key_is_destroyed_in_the_erasures_own_transaction(
     with service_on(settings) as other:
         assert other.personal_data(agent, 1)["pan"] == "erased"
         assert other.data_keys.erased() == [agent]
+
+
+def test_a_destruction_left_by_a_failed_command_or_another_thread_destroys_nothing(
+    settings: Settings, service: AgentService
+) -> None:
+    agent, body = _onboarded(service)
+    elsewhere = threading.Thread(target=service.data_keys.destroy, args=(agent,))
+    elsewhere.start()
+    elsewhere.join()
+
+    def refused_after_marking(_: Any, target: Any) -> None:
+        service.data_keys.destroy(target.id)
+        raise RuleBroken("refused once the key was marked")
+    with pytest.raises(RuleBroken):
+        service._on_agent(agent, CLERK, refused_after_marking)
+    _, shown = service.disclose(agent, ["pan"], "a check after the refusal", APPROVER)
+    assert shown == {"pan": body["pan"]}
+    with service_on(settings) as other:
+        assert other.personal_data(agent, 2)["pan"] == body["pan"]
+        assert other.data_keys.erased() == []
