@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper
 
-from bench.embedded import embedded, postgres
+from bench.embedded import fresh
 from commands import models
 from commands.data_keys import DataKeys, MasterKey, StoredKey
 from commands.service import AgentService, Request
@@ -116,24 +112,11 @@ def _as_of_ms(service: AgentService, agent: UUID, reads: int) -> float:
     return statistics.median(taken) * 1000
 
 
-@contextmanager
-def _store(kind: Store) -> Iterator[Settings]:
-    if kind is Store.POSTGRES:
-        with postgres() as made:
-            yield made
-        return
-    folder = tempfile.mkdtemp(prefix="bench-keys-")
-    try:
-        yield embedded(Path(folder))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def measure(kind: Store, onboardings: int, reads: int, runs: int) -> dict[str, list[float]]:
     """Each variant's onboarding rate, as-of median and log rate, run after run, alternating;
     each variant on a store of its own."""
     found: dict[str, list[float]] = {}
-    with _store(kind) as keyed, _store(kind) as whole:
+    with fresh(kind) as keyed, fresh(kind) as whole:
         stores: dict[type[AgentService], Settings] = {AgentService: keyed,
                                                       WholeEventOnly: whole}
         for run in range(runs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -54,6 +55,21 @@ def postgres() -> Iterator[Settings]:
         client = redis.Redis.from_url(tagged.redis_url)
         for key in client.scan_iter(f"{tagged.redis_prefix}:*"):
             client.delete(key)
+
+
+@contextmanager
+def fresh(kind: Store) -> Iterator[Settings]:
+    """Settings on a fresh store of `kind` (a new schema, or a new folder), removed
+    afterwards."""
+    if kind is Store.POSTGRES:
+        with postgres() as made:
+            yield made
+        return
+    folder = tempfile.mkdtemp(prefix="bench-")
+    try:
+        yield embedded(Path(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def catch_up(settings: Settings, service: AgentService) -> float:

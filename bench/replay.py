@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from uuid import UUID
 
 import httpx
 
-from bench.embedded import catch_up, embedded, postgres
+from bench.embedded import catch_up, fresh
 from bench.read_latency import _serve
 from bench.rebuild import BY, fill
 from commands.service import AgentService
@@ -85,20 +80,6 @@ def measure(settings: Settings, agents: dict[int, UUID], requests: int) -> dict[
             for q, share in (("p50", 50), ("p95", 95))}
 
 
-@contextmanager
-def store(kind: Store) -> Iterator[Settings]:
-    """Settings on a fresh store of `kind`, removed afterwards."""
-    if kind is Store.POSTGRES:
-        with postgres() as made:
-            yield made
-        return
-    folder = tempfile.mkdtemp(prefix="bench-replay-")
-    try:
-        yield embedded(Path(folder))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def main() -> None:
     """Seed each store, measure, print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -108,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     for kind in (Store(s) for s in args.stores.split(",")):
-        with store(kind) as settings:
+        with fresh(kind) as settings:
             service = agent_service(settings)
             fill(service, args.population, 1)
             agents = {events: long_lived(service, events, n)
