@@ -51,12 +51,15 @@ def _place(state: dict[str, Any], values: dict[str, str]) -> None:
             state[outer] = value
 
 
-def seal(key: AESGCM, agent_id: UUID, state: dict[str, Any]) -> dict[str, Any]:
-    """`state` with its personal values sealed into one blob, each left in its place as null
-    (so the fields keep their order); unchanged when it has none."""
+def seal(key_of: Callable[[], AESGCM], agent_id: UUID,
+         state: dict[str, Any]) -> dict[str, Any]:
+    """`state` with its personal values sealed into one blob under the key `key_of()` gives,
+    each left in its place as null (so the fields keep their order); unchanged, and no key
+    asked for, when it has none."""
     values = _personal(state)
     if not values:
         return state
+    key = key_of()
     nonce = os.urandom(_NONCE)
     blob = nonce + key.encrypt(nonce, orjson.dumps(values), agent_id.bytes)
     out = dict(state)
@@ -95,12 +98,14 @@ class SealingMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """The stored event, its personal fields sealed."""
-        if isinstance(domain_event, Agent.Event) and _personal(vars(domain_event)):
-            agent_id = domain_event.originator_id
-            clone = object.__new__(type(domain_event))
-            key = self.keys.sealing_key(agent_id, new=domain_event.originator_version == 1)
-            object.__setattr__(clone, "__dict__", seal(key, agent_id, dict(vars(domain_event))))
-            domain_event = clone
+        if isinstance(domain_event, Agent.Event):
+            agent_id, new = domain_event.originator_id, domain_event.originator_version == 1
+            state = vars(domain_event)
+            sealed = seal(lambda: self.keys.sealing_key(agent_id, new), agent_id, state)
+            if sealed is not state:
+                clone = object.__new__(type(domain_event))
+                object.__setattr__(clone, "__dict__", sealed)
+                domain_event = clone
         return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
