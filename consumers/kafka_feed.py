@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
@@ -19,6 +19,7 @@ from kafka.structs import OffsetAndMetadata
 from consumers import metrics
 from consumers.applier import Applier, Delivery
 from consumers.kafka_io import WATERMARK
+from consumers.redis_refresh import RedisRefresh
 from projections.envelope import Envelope, UnknownEnvelope
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,15 @@ class _SeekToMarks(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class KafkaFeed:
-    """Polls one topic in a consumer group and applies each batch to every applier."""
+    """Polls one topic in a consumer group and applies each batch to every applier; after each
+    poll, copies the changed documents to Redis through `refresh` when given."""
 
     def __init__(self, bootstrap: str, topic: str, group: str, appliers: Sequence[Applier],
                  batch: int = 1000, session_timeout_ms: int = 10_000,
-                 after_poll: Callable[[], object] = lambda: None) -> None:
+                 refresh: RedisRefresh | None = None) -> None:
         self.topic = topic
         self.appliers = appliers
-        self._after_poll = after_poll
+        self._refresh = refresh
         self.assigned: set[int] = set()
         """The partitions this member holds now."""
         self.last_poll = datetime.now(UTC)
@@ -92,7 +94,8 @@ class KafkaFeed:
                 for tp, messages in polled.items()
             })
         self._measure()
-        self._after_poll()
+        if self._refresh is not None:
+            self._refresh.sync()
         return sum(len(messages) for messages in polled.values())
 
     def _measure(self) -> None:
@@ -119,6 +122,8 @@ class KafkaFeed:
         self._consumer.close()
         for applier in self.appliers:
             applier.close()
+        if self._refresh is not None:
+            self._refresh.close()
 
     def run(self, stop: threading.Event) -> None:
         """Poll and apply until `stop` is set; the batch in hand is finished first."""

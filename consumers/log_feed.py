@@ -7,19 +7,22 @@ from Kafka. Its one partition is the log itself, and a delivery's offset is its 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
+from consumers.redis_refresh import RedisRefresh
 
 
 class LogFeed:
-    """Reads the log in pages and applies each page to every applier, from its own mark."""
+    """Reads the log in pages and applies each page to every applier, from its own mark;
+    after each poll, copies the changed documents to Redis through `refresh` when given. It
+    owns the appliers and the refresh, and closes them."""
 
     def __init__(self, log: EventLog, appliers: Sequence[Applier], batch: int = 1000,
-                 after_poll: Callable[[], object] = lambda: None) -> None:
+                 refresh: RedisRefresh | None = None) -> None:
         self._log = log
-        self._after_poll = after_poll
+        self._refresh = refresh
         self._appliers = appliers
         self._batch = batch
 
@@ -40,10 +43,23 @@ class LogFeed:
                 after = page.last_position
         return delivered
 
+    def poll(self) -> int:
+        """Catch up, then copy the changed documents to Redis; the number of events
+        delivered."""
+        delivered = self.catch_up()
+        if self._refresh is not None:
+            self._refresh.sync()
+        return delivered
+
     def run(self, stop: threading.Event, interval: float = 0.1) -> None:
         """Catch up again and again until `stop` is set."""
         while not stop.is_set():
-            delivered = self.catch_up()
-            self._after_poll()
-            if not delivered:
+            if not self.poll():
                 stop.wait(interval)
+
+    def close(self) -> None:
+        """Close every applier's connection and the refresh's."""
+        for applier in self._appliers:
+            applier.close()
+        if self._refresh is not None:
+            self._refresh.close()

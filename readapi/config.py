@@ -33,6 +33,8 @@ class ReadApiConfig:
     history: Callable[[UUID], Sequence[Envelope]] = lambda _: ()
     """One agent's events from the event store, oldest first, personal values masked (audit
     replays); raises `EventStoreUnavailable` when the store does not answer."""
+    close_event_store: Callable[[], None] = lambda: None
+    """Releases what `log_head` and `history` opened (called on shutdown)."""
     exports_dir: Path = Path(".roster/exports")
     """Where the export worker writes run files (downloads are served from it)."""
     rate_limits: RateLimitConfig | None = None

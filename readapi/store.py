@@ -78,10 +78,11 @@ class ReadStore:
         return await to_thread.run_sync(self.config.history, agent_id)
 
     async def close(self) -> None:
-        """Release the connections."""
+        """Release the connections, the event store's among them."""
         if self.cache is not None:
             await self.cache.close()
         await to_thread.run_sync(self.reader.close)
+        await to_thread.run_sync(self.config.close_event_store)
 
     async def reached(self, projections: Sequence[str], fresh: bool = False) -> int:
         """The position every one of `projections` has reached (0 before any consumer ran).

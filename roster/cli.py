@@ -183,9 +183,9 @@ def consume(
     chosen = _chosen(projection)
     stop = _stop_on_signals()
     if settings.transport is Transport.LOG:
-        in_process = pipeline.in_process_feed(settings, chosen)
-        pipeline.upgrade(settings, pipeline.generations(settings), chosen)
-        in_process.run(stop)
+        with contextlib.closing(pipeline.in_process_feed(settings, chosen)) as in_process:
+            pipeline.upgrade(settings, pipeline.generations(settings), chosen)
+            in_process.run(stop)
         return
     name = group or (settings.consumer_group if not projection
                      else "roster-" + "+".join(p.name for p in chosen))

@@ -74,6 +74,7 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
         server.should_exit = True
     for thread in threads:
         thread.join()
+    feed.close()
     service.close()
     echo("roster dev: stopped" if started else "roster dev: a web server did not start")
     return 0 if started else 1

@@ -113,14 +113,14 @@ def document_cache(settings: Settings) -> DocumentCache:
     return DocumentCache(client, settings.redis_prefix)
 
 
-def redis_refresh(settings: Settings, chosen: Sequence[Projection]) -> Callable[[], int]:
-    """What to run after each poll: copy changed documents to Redis when `chosen` has any
-    (never on SQLite, which has no Redis beside it)."""
+def redis_refresh(settings: Settings, chosen: Sequence[Projection]) -> RedisRefresh | None:
+    """What copies changed documents to Redis after each poll, when `chosen` has any (none on
+    SQLite, which has no Redis beside it)."""
     cached = [p.name for p in chosen if p.name in CACHED]
     if settings.store is Store.SQLITE or not cached:
-        return lambda: 0
+        return None
     store = generations(settings)
-    return RedisRefresh([store.live(name) for name in cached], document_cache(settings)).sync
+    return RedisRefresh([store.live(name) for name in cached], document_cache(settings))
 
 
 def kafka_feed(settings: Settings, chosen: Sequence[Projection], group: str) -> KafkaFeed:

@@ -68,7 +68,8 @@ def write_api_from_env() -> FastAPI:
 
 
 def write_api(settings: Settings, service: AgentService | None = None) -> FastAPI:
-    """The write API over `service` (built from the settings when not given)."""
+    """The write API over `service` (built from the settings when not given, and then closed
+    on shutdown)."""
     config = WriteApiConfig(
         verifier=verifier(settings),
         hrms_secret=settings.hrms_secret.get_secret_value(),
@@ -78,7 +79,10 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         cors_origins=settings.cors_origins,
         limits=settings.request_limits(),
     )
-    return create_app(service or agent_service(settings), config)
+    if service is not None:
+        return create_app(service, config)
+    made = agent_service(settings)
+    return create_app(made, config, made.close)
 
 
 class EventStoreReads:
@@ -89,12 +93,20 @@ class EventStoreReads:
     def __init__(self, settings: Settings, service: AgentService | None) -> None:
         self._settings = settings
         self._service = service
+        self._owned: AgentService | None = None
         self._log = None if service is None else EventLog(service)
 
     def _opened(self) -> AgentService:
         if self._service is None:
-            self._service = agent_service(self._settings)
+            self._service = self._owned = agent_service(self._settings)
         return self._service
+
+    def close(self) -> None:
+        """Close the service opened on first use (one given is its owner's to close)."""
+        if self._owned is not None:
+            self._owned.close()
+            self._service = self._owned = None
+            self._log = None
 
     def _events(self) -> EventLog:
         if self._log is None:
@@ -150,6 +162,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         max_waiting=settings.read_max_waiting,
         log_head=reads.head,
         history=reads.history,
+        close_event_store=reads.close,
         exports_dir=settings.export_folder,
         rate_limits=rate_limits(settings),
         cors_origins=settings.cors_origins,

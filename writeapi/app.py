@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from commands.service import AgentService
@@ -15,9 +18,18 @@ from writeapi.config import WriteApiConfig
 from writeapi.routes import agents, ops, privacy, webhooks
 
 
-def create_app(service: AgentService, config: WriteApiConfig) -> FastAPI:
-    """The write API, serving `service` with `config`."""
+def create_app(service: AgentService, config: WriteApiConfig,
+               on_shutdown: Callable[[], None] = lambda: None) -> FastAPI:
+    """The write API, serving `service` with `config`; `on_shutdown` releases what its
+    maker opened for it."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="roster write API",
         version="1",
         description="Commands on agents and inbound HR webhooks. Errors are RFC 9457 problems.",

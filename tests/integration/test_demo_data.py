@@ -4,6 +4,7 @@ an eight-level hierarchy, spread license expiries and a mix of statuses in the r
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import closing
 from datetime import timedelta
 
 from hypothesis import given
@@ -31,7 +32,8 @@ def test_demo_data_builds_an_eight_level_hierarchy_with_spread_expiries(
     fates = demo.fill(service, 150, seed=3, first=1, advance=advanced.append)
     assert sum(advanced) == 150
     assert sum(fates.values()) == 150
-    pipeline.in_process_feed(settings, pipeline.projections(), service).catch_up()
+    with closing(pipeline.in_process_feed(settings, pipeline.projections(), service)) as feed:
+        feed.catch_up()
 
     database = pipeline.serving(settings)
     paths = database.run(lambda cur: cur.execute("SELECT path FROM hierarchy").fetchall())

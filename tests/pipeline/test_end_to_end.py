@@ -57,24 +57,24 @@ def test_read_api_reads_its_own_writes_through_kafka(
                                                     "read_wait_seconds": 30.0})
     roster.start("relay")
     roster.start("consume", ROSTER_REDIS_PREFIX=settings.redis_prefix)
-    writer = TestClient(write_api(settings, pipeline_service))
-    reader = TestClient(read_api(settings))
-    clerk, approver, viewer = (_headers(settings, r)
-                               for r in (Role.CLERK, Role.APPROVER, Role.VIEWER))
-    boss = writer.post("/v1/agents", json=onboard_body(), headers=clerk).json()["agent_id"]
-    writer.post(f"/v1/agents/{boss}/approve", headers=approver)
-    agent = writer.post("/v1/agents", json=onboard_body(manager_id=boss), headers=clerk).json()
-    approved = writer.post(f"/v1/agents/{agent['agent_id']}/approve", headers=approver).json()
+    with TestClient(write_api(settings, pipeline_service)) as writer, \
+            TestClient(read_api(settings)) as reader:
+        clerk, approver, viewer = (_headers(settings, r)
+                                   for r in (Role.CLERK, Role.APPROVER, Role.VIEWER))
+        boss = writer.post("/v1/agents", json=onboard_body(), headers=clerk).json()["agent_id"]
+        writer.post(f"/v1/agents/{boss}/approve", headers=approver)
+        agent = writer.post("/v1/agents", json=onboard_body(manager_id=boss), headers=clerk).json()
+        approved = writer.post(f"/v1/agents/{agent['agent_id']}/approve", headers=approver).json()
 
-    read = reader.get(f"/v1/agents/{agent['agent_id']}", headers=viewer,
-                      params={"min_position": approved["position"]})
-    assert read.status_code == 200, read.text
-    assert read.json()["status"] == "ACTIVE"
-    assert [c["agent_id"] for c in read.json()["manager_chain"]] == [boss]
-    assert int(read.headers["X-Read-Position"]) >= approved["position"]
-    found = reader.get("/v1/agents", params={"manager_id": boss,
-                                             "min_position": approved["position"]},
-                       headers=viewer).json()["items"]
-    assert [a["agent_id"] for a in found] == [agent["agent_id"]]
-    assert wait_for(lambda: reader.get(f"/v1/agents/{agent['agent_id']}/timeline",
-                                       headers=viewer).json()["items"])
+        read = reader.get(f"/v1/agents/{agent['agent_id']}", headers=viewer,
+                          params={"min_position": approved["position"]})
+        assert read.status_code == 200, read.text
+        assert read.json()["status"] == "ACTIVE"
+        assert [c["agent_id"] for c in read.json()["manager_chain"]] == [boss]
+        assert int(read.headers["X-Read-Position"]) >= approved["position"]
+        found = reader.get("/v1/agents", params={"manager_id": boss,
+                                                 "min_position": approved["position"]},
+                           headers=viewer).json()["items"]
+        assert [a["agent_id"] for a in found] == [agent["agent_id"]]
+        assert wait_for(lambda: reader.get(f"/v1/agents/{agent['agent_id']}/timeline",
+                                           headers=viewer).json()["items"])

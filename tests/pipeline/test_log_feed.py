@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 
 from commands.service import AgentService
@@ -17,12 +19,13 @@ def test_log_feed_builds_the_summary_and_resumes_from_its_mark(
 ) -> None:
     workload = Workload(pipeline_service)
     workload.run(80)
-    feed = pipeline.in_process_feed(pipeline_settings, pipeline.projections(["agent_summary"]))
-    assert feed.catch_up() > 80
+    chosen = pipeline.projections(["agent_summary"])
+    with closing(pipeline.in_process_feed(pipeline_settings, chosen, pipeline_service)) as feed:
+        assert feed.catch_up() > 80
     assert summary_rows(pipeline_settings) == expected_summary(pipeline_service)
 
     workload.run(40)
-    again = pipeline.in_process_feed(pipeline_settings, pipeline.projections(["agent_summary"]))
-    delivered = again.catch_up()
+    with closing(pipeline.in_process_feed(pipeline_settings, chosen, pipeline_service)) as again:
+        delivered = again.catch_up()
     assert 0 < delivered < 80, "a new feed resumes from the tracked position"
     assert summary_rows(pipeline_settings) == expected_summary(pipeline_service)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -57,22 +58,24 @@ class Models:
     """Brings every read model (and, on PostgreSQL, its Redis documents) up to the log's head
     on demand."""
 
-    def __init__(self, settings: Settings) -> None:
-        chosen = pipeline.projections()
-        self._feed = pipeline.in_process_feed(settings, chosen)
-        self._sync = pipeline.redis_refresh(settings, chosen)
+    def __init__(self, settings: Settings, write: AgentService) -> None:
+        self._feed = pipeline.in_process_feed(settings, pipeline.projections(), write)
 
     def catch_up(self) -> None:
         """Apply every event written so far, then copy the changed documents to Redis (no-op
         on SQLite)."""
-        self._feed.catch_up()
-        self._sync()
+        self._feed.poll()
+
+    def close(self) -> None:
+        """Close the consumers' connections."""
+        self._feed.close()
 
 
 @pytest.fixture
-def models(read_settings: Settings, write: AgentService) -> Models:
+def models(read_settings: Settings, write: AgentService) -> Iterator[Models]:
     """The read models of the test, created and empty."""
-    return Models(read_settings)
+    with closing(Models(read_settings, write)) as made:
+        yield made
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from roster.settings import Settings, Store
 from roster.wiring import read_api, write_api
-from tests.conftest import make_settings, postgres_schema
+from tests.conftest import make_settings, postgres_schema, service_on
 from tests.pipeline.conftest import Roster, free_port
 from tests.pipeline.workload import wait_for
 from tests.readapi.conftest import Models, bearer
@@ -75,7 +76,8 @@ def shared_settings(tmp_path: Path) -> Iterator[Settings]:
                          data_dir=tmp_path / "data", redis_prefix=f"test-{tag}",
                          rate_limits=True, transport="log")
     with postgres_schema(made):
-        Models(made).catch_up()
+        with service_on(made) as write, closing(Models(made, write)) as models:
+            models.catch_up()
         yield made
 
 

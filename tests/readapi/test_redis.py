@@ -4,6 +4,7 @@ back the documents changed meanwhile are copied again from the marks left by the
 from __future__ import annotations
 
 import subprocess
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,10 @@ def test_with_redis_down_the_answers_come_from_postgres_and_refill_after(
     assert with_redis_down[0]["status"] == "SUSPENDED"
     assert with_redis_down[1] == before[1]
 
-    assert pipeline.redis_refresh(read_settings, pipeline.projections())() > 0
+    refresh = pipeline.redis_refresh(read_settings, pipeline.projections())
+    assert refresh is not None
+    with closing(refresh):
+        assert refresh.sync() > 0
     key = f"{read_settings.redis_prefix}:{cache_marks.profile_key(agent)}"
     assert redis_client.get(key) is not None, "the suspension's mark refilled Redis"
     assert b'"SUSPENDED"' in (redis_client.get(key) or b"")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -43,14 +44,15 @@ class TestBothStoresAnswerAlike:
         lite, postgres = stores
         with service_on(lite) as write:
             demo.fill(write, 120, seed=11, first=1, advance=lambda _: None)
-            pipeline.in_process_feed(lite, pipeline.projections(), write).catch_up()
+            with closing(pipeline.in_process_feed(lite, pipeline.projections(), write)) as feed:
+                feed.catch_up()
             agents = self._codes_order(lite)
             move(write, agents[40], agents[3])
             write.update(agents[40], cmd.UpdateAgent(last_name="Kulkarni-Rao"), CLERK)
             for settings in stores:
                 chosen = pipeline.projections()
-                pipeline.in_process_feed(settings, chosen, write).catch_up()
-                pipeline.redis_refresh(settings, chosen)()
+                with closing(pipeline.in_process_feed(settings, chosen, write)) as feed:
+                    feed.poll()
         typo = 0
         with TestClient(read_api(lite)) as on_sqlite, TestClient(read_api(postgres)) as on_pg:
             for path, params in self._reads(agents):

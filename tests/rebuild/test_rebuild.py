@@ -156,6 +156,8 @@ def test_a_version_bump_rebuilds_in_the_background_and_switches_with_no_failed_r
     stop.set()
     running.join()
     upgraded.catch_up()
+    first.close()
+    upgraded.close()
     assert readers.failures == []
     timeline = [g for g in registry(settings) if g.projection == "timeline"]
     assert [(g.number, g.version, g.state) for g in timeline] == [(2, 2, State.LIVE)]
