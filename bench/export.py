@@ -26,7 +26,8 @@ from typing import Any
 import aiohttp
 import psycopg
 
-from bench.read_latency import _serve, measure, seed
+from bench.read_latency import _serve, measure
+from bench.read_population import seeded
 from bench.write_throughput import fresh_schema
 from projections import export_runs, exports, search
 from roster import pipeline
@@ -149,8 +150,7 @@ def main() -> None:
             "exports_dir": folder / "exports", "rate_limits": False, "log_level": "WARNING"})
         print(f"seeding agents through every projection, then up to {args.agents} summary rows",
               flush=True)
-        levels = seed(settings, 2000)
-        profiles = [a for level in levels for a in level]
+        profiles = seeded(settings, 2000).agents
         bulk(settings, args.agents - len(profiles))
         every = exports.Definition()
         fifth = exports.Definition(search.Filters(region="WEST"))

@@ -1,8 +1,11 @@
-"""Read latency: agents in a hierarchy eight levels deep; profile, search, chain and timeline
-over HTTP at a fixed concurrency, beside raw baselines measured in the same run (a Redis GET of
-the profile document, the bare SQL of each query through psycopg, a FastAPI constant); then the
-replaced service's load test with wrk (`scripts/bench-tools.sh` installs it): 50 connections on
-`GET /v1/agents?status=ACTIVE`, beside the constant.
+"""Read latency at a chosen population: profile, manager chain, timeline and every search
+shape over HTTP at a fixed concurrency, beside raw baselines measured in the same run (a Redis
+GET of the profile document, the bare SQL of each read through psycopg, a FastAPI constant);
+then the replaced service's load test with wrk (`scripts/bench-tools.sh` installs it): 50
+connections on `GET /v1/agents?status=ACTIVE`, beside the constant.
+
+The population is seeded once per size into a schema of its own (`bench_reads_<agents>`) and
+reused by later runs (`--fresh` seeds it again):
 
     .venv/bin/python -m bench.read_latency --agents 100000 --runs 3
 """
@@ -19,98 +22,56 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
+from functools import partial
 from typing import Any
-from uuid import UUID, uuid4
+from urllib.parse import urlencode
 
 import aiohttp
 import psycopg
 import redis.asyncio as aioredis
 
 from bench import wrk
-from bench.write_throughput import fresh_schema
-from consumers.applier import Applier, Delivery
-from consumers.redis_refresh import RedisRefresh
+from bench.read_population import REGIONS, Population, seeded
+from bench.write_throughput import settings_for
 from projections import cache_marks, search
-from projections.catalog import CACHED
-from projections.envelope import Envelope
-from roster import demo, pipeline
-from roster.demo import FIRST, LAST
+from roster.demo import LAST
 from roster.settings import Settings, Transport
 from webkit.auth import Role, issue_token
 
-REGIONS = [region.value for region in demo.OFFICES]
-LEVELS = demo.LEVELS
+PAGE = 20
+"""The page size of the per-route searches (a dashboard's page)."""
+
 Call = Callable[[], Awaitable[Any]]
+Shape = Callable[[random.Random], search.Filters]
 
 
-def _levels(agents: int) -> list[int]:
-    sizes = [max(1, agents // 10_000)]
-    while len(sizes) < LEVELS - 1:
-        sizes.append(sizes[-1] * 4)
-    sizes.append(max(0, agents - sum(sizes)))
-    return sizes
+def _typo(name: str, chance: random.Random) -> str:
+    """`name` with one letter inside it replaced: a last name as a hurried user types it."""
+    at = chance.randrange(1, len(name) - 1)
+    return name[:at] + ("a" if name[at] != "a" else "e") + name[at + 1:]
 
 
-def _events(agent_id: UUID, n: int, manager: UUID | None, position: int,
-            chance: random.Random) -> list[Envelope]:
-    at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
-    first, last = chance.choice(FIRST), chance.choice(LAST)
-    onboarded = {"agent_code": f"AG-{n:07d}", "first_name": first, "last_name": last,
-                 "agent_type": "INDIVIDUAL", "office_code": f"OF{n % 50:02d}",
-                 "region": chance.choice(REGIONS), "email": f"a{n}@example.com",
-                 "phone": "9876543210", "pan": "XXXXX1234X", "aadhaar": "XXXXXXXX1234",
-                 "bank_account": None, "date_of_joining": "2025-01-01",
-                 "manager_id": str(manager) if manager else None}
-    expires = (date.today() + timedelta(days=chance.randint(1, 900))).isoformat()
-    licensed = {"license": {"number": f"LIC-{n:07d}", "license_type": "LIFE",
-                            "issued_on": "2025-01-01", "expires_on": expires,
-                            "revoked_on": None}}
-    payloads: list[tuple[str, dict[str, Any]]] = [
-        ("Onboarded", onboarded), ("LicenseAdded", licensed), ("Approved", {})]
-    return [Envelope(uuid4(), kind, agent_id, version, position + version, at, "bench",
-                     "bench", "job", payload)
-            for version, (kind, payload) in enumerate(payloads, start=1)]
+def shapes(chosen: Population) -> dict[str, Shape]:
+    """Every search shape the issue names, as the filters of one random request."""
+    managers = chosen.managers
+    size = len(chosen.agents)
+    return {
+        "status only": lambda _: search.Filters(status="ACTIVE"),
+        "name fragment + region": lambda c: search.Filters(
+            q=c.choice(LAST)[:5], region=c.choice(REGIONS)),
+        "typo of a last name": lambda c: search.Filters(q=_typo(c.choice(LAST), c)),
+        "code prefix": lambda c: search.Filters(
+            q=f"AG-{c.randrange(max(1, size // 100)):05d}"),
+        "licenses expiring in 30 days + region": lambda c: search.Filters(
+            region=c.choice(REGIONS), license_expiring_within_days=30),
+        "a manager's direct reports": lambda c: search.Filters(manager_id=c.choice(managers)),
+    }
 
 
-def seed(settings: Settings, agents: int) -> list[list[UUID]]:
-    """`agents` onboarded, licensed and approved agents, level by level, through every
-    projection (as the log feed would deliver them); the ids of each level."""
-    chance = random.Random(5)
-    store = pipeline.generations(settings)
-    appliers = [pipeline.applier(settings, store, p, "log") for p in pipeline.projections()]
-    levels: list[list[UUID]] = []
-    position, n = 0, 0
-    started = time.perf_counter()
-    for size in _levels(agents):
-        level: list[UUID] = []
-        batch: list[Envelope] = []
-        for _ in range(size):
-            agent_id = uuid4()
-            manager = chance.choice(levels[-1]) if levels else None
-            batch += _events(agent_id, n, manager, position, chance)
-            level.append(agent_id)
-            position += 3
-            n += 1
-            if len(batch) >= 3000:
-                _apply(appliers, batch)
-                batch = []
-        _apply(appliers, batch)
-        levels.append(level)
-        print(f"  seeded level {len(levels)}: {size} agents "
-              f"({time.perf_counter() - started:.0f}s)", flush=True)
-    with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
-        conn.execute("ANALYZE")
-    sync = RedisRefresh([store.live(name) for name in CACHED], pipeline.document_cache(settings),
-                        5000)
-    print(f"  copied {sync.sync()} documents to Redis", flush=True)
-    return levels
-
-
-def _apply(appliers: list[Applier], batch: list[Envelope]) -> None:
-    deliveries = [Delivery.of(0, e.position, e) for e in batch]
-    for applier in appliers:
-        applier.apply(deliveries)
+def _url(filters: search.Filters) -> str:
+    params = {k: v for k, v in vars(filters).items() if v is not None}
+    return "/v1/agents?" + urlencode({**params, "limit": PAGE})
 
 
 async def measure(call: Call, concurrency: int, seconds: float) -> dict[str, float]:
@@ -144,17 +105,16 @@ def _serve(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[
     raise RuntimeError(f"nothing listens on {port}")
 
 
-def _sql(settings: Settings, chance: random.Random, profiles: list[UUID],
-         deep: list[UUID]) -> dict[str, Callable[[psycopg.AsyncCursor[Any]], Awaitable[Any]]]:
-    today = date.today()
+Read = Callable[[psycopg.AsyncCursor[Any]], Awaitable[Any]]
+
+
+def _sql(chance: random.Random, chosen: Population, today: date) -> dict[str, Read]:
+    """The bare SQL of each read, as the read API sends it."""
+    agents, deepest = chosen.agents, chosen.deepest
 
     async def profile(cur: psycopg.AsyncCursor[Any]) -> Any:
         await cur.execute("SELECT document FROM agent_profile WHERE agent_id = %s",
-                          (chance.choice(profiles),))
-        return await cur.fetchall()
-
-    async def found(cur: psycopg.AsyncCursor[Any]) -> Any:
-        await cur.execute(*_search_query(chance, today))
+                          (chance.choice(agents),))
         return await cur.fetchall()
 
     async def chain(cur: psycopg.AsyncCursor[Any]) -> Any:
@@ -162,47 +122,51 @@ def _sql(settings: Settings, chance: random.Random, profiles: list[UUID],
             "SELECT h.revision, m.agent_id, m.agent_code, m.name FROM hierarchy h "
             "LEFT JOIN hierarchy m ON m.agent_id = ANY(h.path) AND m.agent_id <> h.agent_id "
             "WHERE h.agent_id = %s ORDER BY array_position(h.path, m.agent_id)",
-            (chance.choice(deep),))
+            (chance.choice(deepest),))
         return await cur.fetchall()
 
     async def timeline(cur: psycopg.AsyncCursor[Any]) -> Any:
         await cur.execute("SELECT * FROM timeline WHERE agent_id = %s "
                           "ORDER BY occurred_at DESC, agent_version DESC LIMIT 20",
-                          (chance.choice(profiles),))
+                          (chance.choice(agents),))
         return await cur.fetchall()
 
-    return {"profile": profile, "search": found, "chain": chain, "timeline": timeline}
+    reads: dict[str, Read] = {"profile": profile, "chain": chain, "timeline": timeline}
+    for name, shape in shapes(chosen).items():
+        async def found(cur: psycopg.AsyncCursor[Any], shape: Shape = shape) -> Any:
+            await cur.execute(*search.query(shape(chance), search.Sort.AGENT_CODE, None,
+                                            PAGE + 1, today))
+            return await cur.fetchall()
+        reads[f"search: {name}"] = found
+    return reads
 
 
-def _search_query(chance: random.Random, today: date) -> search.Query:
-    filters = search.Filters(q=chance.choice(LAST)[:5], status="ACTIVE",
-                             region=chance.choice(REGIONS))
-    return search.query(filters, search.Sort.AGENT_CODE, None, 21, today)
-
-
-def _paths(chance: random.Random, profiles: list[UUID],
-           deep: list[UUID]) -> dict[str, Callable[[], str]]:
-    return {
-        "profile": lambda: f"/v1/agents/{chance.choice(profiles)}",
-        "search": lambda: (f"/v1/agents?q={chance.choice(LAST)[:5]}&status=ACTIVE"
-                           f"&region={chance.choice(REGIONS)}&limit=20"),
-        "chain": lambda: f"/v1/agents/{chance.choice(deep)}/hierarchy",
-        "timeline": lambda: f"/v1/agents/{chance.choice(profiles)}/timeline?limit=20",
+def _paths(chance: random.Random, chosen: Population) -> dict[str, Callable[[], str]]:
+    agents, deepest = chosen.agents, chosen.deepest
+    paths: dict[str, Callable[[], str]] = {
+        "profile": lambda: f"/v1/agents/{chance.choice(agents)}",
+        "chain": lambda: f"/v1/agents/{chance.choice(deepest)}/hierarchy",
+        "timeline": lambda: f"/v1/agents/{chance.choice(agents)}/timeline?limit=20",
     }
+    for name, shape in shapes(chosen).items():
+        paths[f"search: {name}"] = partial(_search_url, shape, chance)
+    return paths
 
 
-async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: int,
+def _search_url(shape: Shape, chance: random.Random) -> str:
+    return _url(shape(chance))
+
+
+async def run_once(settings: Settings, chosen: Population, concurrency: int,
                    seconds: float, port: int) -> dict[str, dict[str, float]]:
     """One round of every measurement."""
     chance = random.Random()
-    profiles = [a for level in levels for a in level]
-    deep = [level for level in levels if level][-1]
     token = issue_token(settings.jwt_secret.get_secret_value(), "bench", Role.VIEWER, 3600)
     results: dict[str, dict[str, float]] = {}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector,
                                      headers={"Authorization": f"Bearer {token}"}) as http:
-        for name, path in _paths(chance, profiles, deep).items():
+        for name, path in _paths(chance, chosen).items():
             async def get(path: Callable[[], str] = path, base: int = port) -> None:
                 async with http.get(f"http://127.0.0.1:{base}{path()}") as response:
                     await response.read()
@@ -218,7 +182,7 @@ async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: in
     key = f"{settings.redis_prefix}:{cache_marks.PROFILE}"
 
     async def redis_get() -> None:
-        await client.get(f"{key}:{chance.choice(profiles)}")
+        await client.get(f"{key}:{chance.choice(chosen.agents)}")
     results["Redis GET profile"] = await measure(redis_get, concurrency, seconds)
     await client.aclose()
 
@@ -228,8 +192,8 @@ async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: in
     free: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
     for conn in conns:
         free.put_nowait(conn)
-    for name, query in _sql(settings, chance, profiles, deep).items():
-        async def bare(query: Callable[[psycopg.AsyncCursor[Any]], Awaitable[Any]] = query) -> None:
+    for name, query in _sql(chance, chosen, date.today()).items():
+        async def bare(query: Read = query) -> None:
             conn = await free.get()
             try:
                 await query(conn.cursor())
@@ -247,36 +211,36 @@ async def run_once(settings: Settings, levels: list[list[UUID]], concurrency: in
 
 
 def main() -> None:
-    """Seed, serve, measure `--runs` times, print the medians."""
+    """Seed (or reuse), serve, measure `--runs` times, print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="read API worker processes")
+    parser.add_argument("--fresh", action="store_true", help="seed again even if seeded")
     args = parser.parse_args()
     wrk.ensure()
     port = 8611
-    with fresh_schema() as base:
-        settings = base.model_copy(update={"transport": Transport.LOG,
-                                           "redis_prefix": base.postgres_schema,
-                                           "rate_limits": False})
-        print(f"seeding {args.agents} agents, {LEVELS} levels", flush=True)
-        levels = seed(settings, args.agents)
-        env = settings.model_copy(update={"log_level": "WARNING"}).environment()
-        api = _serve([sys.executable, "-m", "roster", "readapi", "--port", str(port),
-                      "--workers", str(args.workers)], env, port)
-        constant = _serve([sys.executable, "-m", "uvicorn", "bench.constant_app:app",
-                           "--port", str(port + 1), "--workers", str(args.workers),
-                           "--log-level", "warning", "--no-access-log"], env, port + 1)
-        try:
-            runs = [asyncio.run(run_once(settings, levels, args.concurrency, args.seconds, port))
-                    for _ in range(args.runs)]
-        finally:
-            api.terminate()
-            constant.terminate()
-            api.wait()
-            constant.wait()
+    schema = f"bench_reads_{args.agents}"
+    settings = settings_for(schema).model_copy(update={
+        "transport": Transport.LOG, "redis_prefix": schema, "rate_limits": False})
+    print(f"{args.agents:,} agents in {schema}", flush=True)
+    chosen = seeded(settings, args.agents, fresh=args.fresh)
+    env = settings.model_copy(update={"log_level": "WARNING"}).environment()
+    api = _serve([sys.executable, "-m", "roster", "readapi", "--port", str(port),
+                  "--workers", str(args.workers)], env, port)
+    constant = _serve([sys.executable, "-m", "uvicorn", "bench.constant_app:app",
+                       "--port", str(port + 1), "--workers", str(args.workers),
+                       "--log-level", "warning", "--no-access-log"], env, port + 1)
+    try:
+        runs = [asyncio.run(run_once(settings, chosen, args.concurrency, args.seconds, port))
+                for _ in range(args.runs)]
+    finally:
+        api.terminate()
+        constant.terminate()
+        api.wait()
+        constant.wait()
     _print(runs, args)
 
 
