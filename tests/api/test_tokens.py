@@ -1,6 +1,7 @@
 """Every forged or stale token is refused: no algorithm, a wrong key, an unknown or missing kid,
 expired, issued too long ago, the wrong audience or issuer, a missing claim, a role edited after
-signing. A rotated secret keeps tokens of the previous one valid; `roster token` will not issue
+signing; a token verified once (and known by its bytes since) is refused once it expires or
+ages. A rotated secret keeps tokens of the previous one valid; `roster token` will not issue
 one that outlives the maximum age."""
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from commands.service import AgentService
 from roster import wiring
 from roster.cli import cli
 from roster.settings import Settings
-from webkit.auth import AUDIENCE, ISSUER, Role, issue_signed_token, issue_token, key_id
+from webkit.auth import (
+    AUDIENCE,
+    ISSUER,
+    NotAuthenticated,
+    Role,
+    Verifier,
+    issue_signed_token,
+    issue_token,
+    key_id,
+)
 
 NOBODY = "/v1/agents/00000000-0000-0000-0000-000000000001/events"
 
@@ -90,6 +100,22 @@ def test_forged_and_stale_tokens_are_refused(settings: Settings,
     for name, token in forged.items():
         answer = client.get(NOBODY, headers={"Authorization": f"Bearer {token}"})
         assert (answer.status_code, answer.json()["code"]) == (401, "not_authenticated"), name
+
+
+def test_a_token_verified_once_is_refused_once_it_expires_or_ages() -> None:
+    secret = "a-secret-of-at-least-thirty-two-characters!"
+    verifier = Verifier.of(secret, max_age_seconds=3600, leeway_seconds=0)
+    now = int(time.time())
+    expiring = _token(secret, exp=now + 1)
+    aging = _token(secret, iat=now - 3599, exp=now + 600)
+    for token in (expiring, aging):
+        assert verifier.principal(f"Bearer {token}").subject == "mallory"
+    time.sleep(2.1)
+    for token in (expiring, aging):
+        with pytest.raises(NotAuthenticated):
+            verifier.principal(f"Bearer {token}")
+    with pytest.raises(NotAuthenticated):
+        verifier.principal(f"Bearer {_role_edited(_token(secret))}")
 
 
 def test_a_rotated_secret_keeps_the_previous_ones_tokens_valid(
