@@ -15,13 +15,14 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
+import orjson
 import redis
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 
 from projections import progress, served_documents, snapshots
 from projections.db import Cursor
 from projections.envelope import Envelope
-from projections.redis_documents import AsyncDocumentCache, Versioned
+from projections.redis_documents import AsyncDocumentCache, Stored, Versioned
 from projections.snapshots import Snapshot
 from readapi.config import ReadApiConfig
 from readapi.errors import (
@@ -54,14 +55,17 @@ class ReadStore:
         self.config = config
         self._redis_back_at = 0.0
         self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._reading: dict[tuple[str, ...], asyncio.Future[int]] = {}
         self._waiting = 0
+        self._threads = CapacityLimiter(config.reader_threads)
 
     async def run(self, query: Callable[[Cursor], T], held: Snapshot | None = None) -> T:
         """`query` on a cursor in autocommit (each query sees the newest state), or over the
         generations of the snapshot `held` alone, on a worker thread."""
         if held is not None:
-            return await to_thread.run_sync(self.reader.read_held, held.generations, query)
-        return await to_thread.run_sync(self.reader.read, query)
+            return await to_thread.run_sync(self.reader.read_held, held.generations, query,
+                                            limiter=self._threads)
+        return await to_thread.run_sync(self.reader.read, query, limiter=self._threads)
 
     async def snapshot(self, name: str, needs: str) -> Snapshot:
         """The ready snapshot `name`, which must hold the projection `needs`."""
@@ -92,8 +96,19 @@ class ReadStore:
         at, known = self._reached.get(key, (0.0, 0))
         if not fresh and time.monotonic() - at < REACHED_REUSE_SECONDS:
             return known
+        if fresh:
+            return await self._read_reached_now(key)
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_reached_now(key))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        return await asyncio.shield(reading)
+
+    async def _read_reached_now(self, key: tuple[str, ...]) -> int:
+        """Read the reached position now (requests arriving meanwhile share this read)."""
         try:
-            found = await self.run(lambda cur: self._read_reached(cur, projections))
+            found = await self.run(lambda cur: self._read_reached(cur, key))
         except ReadModelMissing:
             found = 0
         self._reached[key] = (time.monotonic(), found)
@@ -147,10 +162,11 @@ class ReadStore:
             return None
 
     async def documents(self, keys: Sequence[str],
-                        fresh: bool = False) -> list[Versioned | None]:
-        """The documents of `keys`: from Redis, else built from the database and written back.
-        `fresh` skips Redis, for reads that waited for a position the database has reached."""
-        found: list[Versioned | None] = [None] * len(keys)
+                        fresh: bool = False) -> list[Stored | None]:
+        """The documents of `keys` as JSON: from Redis as stored (never parsed here), else
+        built from the database and written back. `fresh` skips Redis, for reads that waited
+        for a position the database has reached."""
+        found: list[Stored | None] = [None] * len(keys)
         if self.cache is not None and not fresh:
             found = await self._cached(keys)
         missing = [k for k, doc in zip(keys, found, strict=True) if doc is None]
@@ -159,10 +175,10 @@ class ReadStore:
         built = await self.run(lambda cur: served_documents.build_many(cur, missing, date.today()))
         if self.cache is not None and built:
             await self._write_back(built)
-        return [doc if doc is not None else built.get(k)
+        return [doc if doc is not None else _dumped(built.get(k))
                 for k, doc in zip(keys, found, strict=True)]
 
-    async def _cached(self, keys: Sequence[str]) -> list[Versioned | None]:
+    async def _cached(self, keys: Sequence[str]) -> list[Stored | None]:
         assert self.cache is not None
         if time.monotonic() < self._redis_back_at:
             return [None] * len(keys)
@@ -182,3 +198,7 @@ class ReadStore:
             await self.cache.put(built)
         except redis.RedisError as error:
             log.warning("Redis unavailable, not caching: %s", error)
+
+
+def _dumped(document: Versioned | None) -> Stored | None:
+    return None if document is None else (document[0], orjson.dumps(document[1]))
