@@ -28,6 +28,8 @@ return written
 
 Versioned = tuple[int, Any]
 """A document and the version it reflects."""
+Stored = tuple[int, bytes]
+"""A document as JSON, as Redis holds it, and the version it reflects."""
 
 
 def _packed(prefix: str, documents: dict[str, Versioned]) -> tuple[list[str], list[bytes | int]]:
@@ -84,10 +86,11 @@ class AsyncDocumentCache:
         keys, args = _packed(self._prefix, documents)
         return int(await self._set_if_newer(keys=keys, args=args))
 
-    async def get(self, keys: Sequence[str]) -> list[Versioned | None]:
-        """The documents of `keys` in order (None where missing), in one round trip."""
+    async def get(self, keys: Sequence[str]) -> list[Stored | None]:
+        """The documents of `keys` in order (None where missing) as the JSON stored, in one
+        round trip."""
         values = await self._client.mget([f"{self._prefix}:{k}" for k in keys])
-        return [None if v is None else _parse(v) for v in values]
+        return [None if v is None else _split(v) for v in values]
 
     async def ping(self) -> bool:
         """Whether Redis answers."""
@@ -98,7 +101,7 @@ class AsyncDocumentCache:
         await self._client.aclose()
 
 
-def _parse(value: bytes | str) -> Versioned:
+def _split(value: bytes | str) -> Stored:
     raw = value.encode() if isinstance(value, str) else value
     version, _, document = raw.partition(b"|")
-    return int(version), orjson.loads(document)
+    return int(version), document

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
@@ -66,12 +67,22 @@ async def get_profile(agent_id: UUID, store: Store, _: Viewer,
     if profile is None:
         raise AgentNotFound(agent_id)
     version, document = profile
-    return answer(_public_profile(document, chain[1] if chain else []), position,
+    return answer(_public_profile(document, chain[1] if chain else b"[]"), position,
                   etag=f'"{version}"')
 
 
-def _public_profile(document: dict[str, Any], chain: list[Any]) -> dict[str, Any]:
-    """The stored profile as `ProfilePublic`: its `reports` named `direct_reports`, with the
-    manager chain beside them."""
-    own = {name: value for name, value in document.items() if name != "reports"}
-    return {**own, "manager_chain": chain, "direct_reports": document["reports"]}
+REPORTS = b'"reports":'
+"""The stored profile's one key the public profile names otherwise (`direct_reports`)."""
+
+
+def _public_profile(document: bytes, chain: bytes) -> orjson.Fragment:
+    """The stored profile (JSON) as `ProfilePublic`: its `reports` named `direct_reports`,
+    with the manager chain (JSON) beside them; spliced as bytes, never parsed, when the
+    key's name occurs once (a name inside a JSON string would be escaped)."""
+    if document.count(REPORTS) == 1 and document.endswith(b"}"):
+        return orjson.Fragment(document[:-1].replace(REPORTS, b'"direct_reports":')
+                               + b',"manager_chain":' + chain + b"}")
+    parsed: dict[str, Any] = orjson.loads(document)
+    own = {name: value for name, value in parsed.items() if name != "reports"}
+    return orjson.Fragment(orjson.dumps({**own, "manager_chain": orjson.Fragment(chain),
+                                         "direct_reports": parsed["reports"]}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
@@ -48,7 +49,7 @@ async def get_hierarchy(agent_id: UUID, store: Store, _: Viewer,
     if chain is None:
         raise AgentNotFound(agent_id)
     reports, size = await store.run(lambda cur: hierarchy.around(cur, agent_id, MAX_REPORTS))
-    return _hierarchy(agent_id, chain[1], reports, size, position)
+    return _hierarchy(agent_id, orjson.Fragment(chain[1]), reports, size, position)
 
 
 def _hierarchy(agent_id: UUID, chain: Any, reports: list[hierarchy.Node], size: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import orjson
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -31,11 +32,11 @@ async def get_dashboard(store: Store, _: Viewer, min_position: MinPosition = Non
         return answer(counted, held.position)
     position = await store.wait((dashboard.DashboardProjection.name,), min_position)
     (found,) = await store.documents([cache_marks.DASHBOARD], fresh=min_position is not None)
-    if found is not None and found[1]["as_of"] != date.today().isoformat():
+    if found is not None and orjson.loads(found[1])["as_of"] != date.today().isoformat():
         (found,) = await store.documents([cache_marks.DASHBOARD], fresh=True)
     if found is None:
         raise ReadModelMissing("the dashboard has not been built yet")
-    return answer(found[1], position)
+    return answer(orjson.Fragment(found[1]), position)
 
 
 @router.get("/snapshots", response_model=Snapshots, responses=problems(401, 503))
