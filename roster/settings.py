@@ -178,8 +178,8 @@ class Settings(BaseSettings):
         return Limits(self.max_header_bytes, self.max_headers, self.body_timeout_seconds)
 
     def server_options(self) -> dict[str, Any]:
-        """uvicorn's options for an API process: h11 with a deadline on request headers (the
-        keep-alive time), and the connection bound."""
+        """uvicorn's options for an API process: httptools with a deadline on request headers
+        (the keep-alive time) and a bound on their size, and the connection bound."""
         return {"http": "webkit.limits:HeaderDeadline",
                 "h11_max_incomplete_event_size": self.max_header_bytes + 1024,
                 "timeout_keep_alive": self.keep_alive_seconds,

@@ -2,10 +2,10 @@
 take, and (in the HTTP protocol itself) the time its headers may take.
 
 `RequestLimits` answers 431 to headers too many or too large and 408 to a body that stalls,
-both as problems. `HeaderDeadline` is an h11 protocol for uvicorn that closes a connection
-whose request line and headers are not all in within the keep-alive time from when the
-connection (or its previous response) left it idle: a client sending a byte now and then
-(slowloris) cannot hold it open.
+both as problems. `HeaderDeadline` is an HTTP protocol for uvicorn (httptools) that closes a
+connection whose request line and headers are not all in within the keep-alive time from when
+the connection (or its previous response) left it idle: a client sending a byte now and then
+(slowloris) cannot hold it open, nor one sending a head larger than the bound.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import h11
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from webkit.problems import problem
 
@@ -82,17 +81,41 @@ class RequestLimits:
             await answer(scope, receive, send)
 
 
-class HeaderDeadline(H11Protocol):
-    """uvicorn's h11 protocol, closing a connection whose request line and headers are not
-    all in within the keep-alive time (`timeout_keep_alive`) of its becoming idle. Named by
-    its import path in uvicorn's options, so that worker processes load it too."""
+HEAD_BYTES = 16 * 1024
+"""The bound on a request head when uvicorn's options name none (h11's own default)."""
+
+
+class HeaderDeadline(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing a connection whose request line and headers are
+    not all in within the keep-alive time (`timeout_keep_alive`) of its becoming idle, or
+    that sends more of them than uvicorn's bound on an incomplete request head
+    (`h11_max_incomplete_event_size`, which its h11 protocol keeps). Named by its import path
+    in uvicorn's options, so that worker processes load it too."""
 
     _deadline: asyncio.TimerHandle | None = None
+    _head_bytes: int | None = 0
+    """Bytes received of the request head under way; None once its headers are complete."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Start the first request's deadline."""
         super().connection_made(transport)  # type: ignore[arg-type]
         self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        """Parse, then close the connection if the head under way has grown too large."""
+        super().data_received(data)
+        if self._head_bytes is None or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > (self.config.h11_max_incomplete_event_size or HEAD_BYTES):
+            self.send_400_response("Request head too large.")
+
+    def on_headers_complete(self) -> None:
+        """The head is in: no deadline while the request is served."""
+        self._head_bytes = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         """Start the next request's deadline."""
@@ -106,10 +129,11 @@ class HeaderDeadline(H11Protocol):
         super().connection_lost(exc)
 
     def _arm(self) -> None:
+        self._head_bytes = 0
         if self._deadline is not None:
             self._deadline.cancel()
         self._deadline = self.loop.call_later(self.timeout_keep_alive, self._expired)
 
     def _expired(self) -> None:
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+        if self._head_bytes is not None and not self.transport.is_closing():
             self.transport.close()

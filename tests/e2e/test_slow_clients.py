@@ -1,6 +1,7 @@
 """Against `roster dev` over real sockets: a client that sends its headers a byte at a time is
-cut off at the header deadline, a stalled body is answered 408, and headers past the bound 431
-(each as a problem); neither holds the server, which still answers others."""
+cut off at the header deadline, one sending an endless head is refused once it passes the
+bound, a stalled body is answered 408, and headers past the bound 431 (each as a problem);
+none holds the server, which still answers others."""
 
 from __future__ import annotations
 
@@ -62,6 +63,17 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_deadline(
     assert closed, "the server closed the connection"
     assert time.monotonic() - began < DEADLINE * 3
     assert httpx.get(f"http://127.0.0.1:{port}/health/live").status_code == 200
+
+
+@pytest.mark.parametrize("port", [WRITE_PORT, READ_PORT], ids=["write-api", "read-api"])
+def test_a_head_past_the_bound_is_refused_before_it_ends(strict_dev: Dev, port: int) -> None:
+    conn = _connected(port)
+    began = time.monotonic()
+    conn.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 32 * 1024)
+    answer = conn.recv(1024)
+    conn.close()
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert time.monotonic() - began < DEADLINE / 2, "refused at once, not at the deadline"
 
 
 @pytest.mark.parametrize(("port", "path"), [(WRITE_PORT, b"/v1/agents"),
