@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.db import Cursor
@@ -33,6 +35,12 @@ class Reader(Protocol):
 
     def close(self) -> None:
         """Release the connections."""
+
+
+def configure(conn: psycopg.Connection) -> None:
+    """A pooled connection's JSON columns parsed by orjson (psycopg's default is the standard
+    library's, several times slower on the licenses of every searched row)."""
+    set_json_loads(orjson.loads, conn)
 
 
 class PostgresReader:

@@ -18,7 +18,7 @@ from projections.sqlite import ServingFiles
 from readapi.app import create_app as create_read_app
 from readapi.config import ReadApiConfig
 from readapi.errors import EventStoreUnavailable
-from readapi.readers import PostgresReader, SqliteReader
+from readapi.readers import PostgresReader, SqliteReader, configure
 from readapi.store import ReadStore
 from roster import logs
 from roster.settings import Settings, Store
@@ -173,7 +173,7 @@ def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI
         return create_read_app(ReadStore(reader, None, config))
     pool = ConnectionPool(settings.read_models_conninfo(), min_size=2,
                           max_size=settings.postgres_pool_size + settings.postgres_max_overflow,
-                          kwargs={"autocommit": True}, open=True)
+                          kwargs={"autocommit": True}, configure=configure, open=True)
     cache = AsyncDocumentCache(redis.asyncio.Redis.from_url(
         settings.redis_url, socket_timeout=1, socket_connect_timeout=1), settings.redis_prefix)
     return create_read_app(ReadStore(PostgresReader(pool, settings.postgres_schema), cache,
