@@ -1,4 +1,5 @@
-"""Searching the agent summary: filters, typo-tolerant text, and keyset pages.
+"""Searching the agent summary: filters, typo-tolerant text (or the beginning of a code), and
+keyset pages.
 
 A page ends with the sort key of its last row; the next page starts strictly after it, so a
 walk through all pages never repeats a row and never skips one that existed when it began.
@@ -6,6 +7,7 @@ walk through all pages never repeats a row and never skips one that existed when
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -86,10 +88,33 @@ _TEXT_MATCH: dict[StoreKind, Callable[[str], Conditions]] = {
 """How each store finds a name fragment, typos tolerated."""
 
 
+_CODE_START = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+"""The beginning of an agent code (codes are 3 to 20 capitals, digits or hyphens)."""
+
+
+def code_start(text: str) -> str | None:
+    """`text` in capitals when it reads as the beginning of an agent code: a code's
+    characters, one of them a digit (`ag-0012`); None for a name."""
+    code = text.strip().upper()
+    if _CODE_START.fullmatch(code) and any(c.isdigit() for c in code):
+        return code
+    return None
+
+
+def _code_prefix(code: str) -> Conditions:
+    """Agents whose code starts with `code`: a range of the code index (read in its order, a
+    page's worth of rows), and the prefix itself to be exact whatever the collation."""
+    after = code[:-1] + chr(ord(code[-1]) + 1)
+    return ([sql.SQL("agent_code >= %s AND agent_code < %s AND agent_code LIKE %s")],
+            [code, after, f"{code}%"])
+
+
 def _conditions(f: Filters, today: date, store: StoreKind) -> Conditions:
     where: list[sql.Composable] = []
     params: list[Any] = []
-    if f.q:
+    if f.q and (code := code_start(f.q)) is not None:
+        where, params = _code_prefix(code)
+    elif f.q:
         where, params = _TEXT_MATCH[store](f.q.lower())
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)

@@ -29,7 +29,9 @@ PROFILE = ("agent_profile", "hierarchy")
 async def search_agents(
     store: Store, _: Viewer,
     q: Annotated[str | None, Query(min_length=1, max_length=100, pattern=TEXT,
-                                   description="Part of a name or code; typos tolerated.")]
+                                   description="Part of a name, typos tolerated; or the "
+                                               "beginning of an agent code, a digit in it "
+                                               "(AG-0012).")]
     = None,
     status: AgentStatus | None = None,
     agent_type: AgentType | None = None,

@@ -120,9 +120,12 @@ def test_hierarchy_paths_follow_the_links_in_any_order_and_after_a_move(
     assert hierarchy.around(cur, a, 10) == ([], 0)
 
 
-def test_search_finds_fragments_and_typos_through_fts5(store: SqliteStore) -> None:
+def test_search_finds_fragments_and_typos_through_fts5_and_codes_by_their_start(
+    store: SqliteStore,
+) -> None:
     names = [("AG-0001", "Meera", "Iyer"), ("AG-0002", "Ravi", "Kulkarni"),
-             ("AG-0003", "Asha", "Kulkarni"), ("AG-0100", "Arjun", "Reddy")]
+             ("AG-0003", "Asha", "Kulkarni"), ("AG-0100", "Arjun", "Reddy"),
+             ("BG-0002", "Divya", "Rao")]
     with store.transaction() as cur:
         AgentSummaryProjection().create(cur)
         AgentSummaryProjection().apply(
@@ -137,6 +140,10 @@ def test_search_finds_fragments_and_typos_through_fts5(store: SqliteStore) -> No
     assert found(q="kulka") == ["AG-0002", "AG-0003"]
     assert found(q="Kulkarmi") == ["AG-0002", "AG-0003"]
     assert found(q="ag-000") == ["AG-0001", "AG-0002", "AG-0003"]
+    assert found(q=" AG-01 ") == ["AG-0100"]
+    assert found(q="AG-0009") == [], "a code is found by its start, never by likeness"
+    assert found(q="0002") == [], "nor by its middle"
+    assert found(q="AG-0002", region="EAST") == []
     assert found(q="ee") == ["AG-0001"]
     assert found(q="zzz") == []
     assert found(q="kulka", region="EAST") == []
