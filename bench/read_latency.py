@@ -4,10 +4,12 @@ GET of the profile document, the bare SQL of each read through psycopg, a FastAP
 then the replaced service's load test with wrk (`scripts/bench-tools.sh` installs it): 50
 connections on `GET /v1/agents?status=ACTIVE`, beside the constant.
 
-The population is seeded once per size into a schema of its own (`bench_reads_<agents>`) and
-reused by later runs (`--fresh` seeds it again):
+The population is seeded once per size into a schema of its own (`bench_reads_<agents>`; with
+`--store sqlite`, the embedded default, into `.bench/bench_reads_<agents>/`) and reused by later
+runs (`--fresh` seeds it again):
 
     .venv/bin/python -m bench.read_latency --agents 100000 --runs 3
+    .venv/bin/python -m bench.read_latency --agents 100000 --runs 3 --store sqlite
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,9 +39,10 @@ from bench.read_population import REGIONS, Population, seeded
 from bench.write_throughput import settings_for
 from projections import cache_marks, search
 from roster.demo import LAST
-from roster.settings import Settings, Transport
+from roster.settings import Settings, Store, Transport
 from webkit.auth import Role, issue_token
 
+ROOT = Path(__file__).resolve().parents[1]
 PAGE = 20
 """The page size of the per-route searches (a dashboard's page)."""
 
@@ -178,6 +182,20 @@ async def run_once(settings: Settings, chosen: Population, concurrency: int,
                 await response.read()
         results["HTTP FastAPI constant"] = await measure(constant, concurrency, seconds)
 
+    headers = {"Authorization": f"Bearer {token}"}
+    results["wrk search status=ACTIVE, 50 connections"] = wrk.run(
+        f"http://127.0.0.1:{port}/v1/agents?status=ACTIVE", headers, 50, seconds)
+    results["wrk FastAPI constant, 50 connections"] = wrk.run(
+        f"http://127.0.0.1:{port + 1}/constant", headers, 50, seconds)
+    if settings.store is Store.POSTGRES:
+        results |= await _baselines(settings, chosen, chance, concurrency, seconds)
+    return results
+
+
+async def _baselines(settings: Settings, chosen: Population, chance: random.Random,
+                     concurrency: int, seconds: float) -> dict[str, dict[str, float]]:
+    """A Redis GET of a profile document, and the bare SQL of each read."""
+    results: dict[str, dict[str, float]] = {}
     client = aioredis.Redis.from_url(settings.redis_url, max_connections=concurrency)
     key = f"{settings.redis_prefix}:{cache_marks.PROFILE}"
 
@@ -202,11 +220,6 @@ async def run_once(settings: Settings, chosen: Population, concurrency: int,
         results[f"SQL {name}"] = await measure(bare, concurrency, seconds)
     for conn in conns:
         await conn.close()
-    headers = {"Authorization": f"Bearer {token}"}
-    results["wrk search status=ACTIVE, 50 connections"] = wrk.run(
-        f"http://127.0.0.1:{port}/v1/agents?status=ACTIVE", headers, 50, seconds)
-    results["wrk FastAPI constant, 50 connections"] = wrk.run(
-        f"http://127.0.0.1:{port + 1}/constant", headers, 50, seconds)
     return results
 
 
@@ -219,13 +232,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="read API worker processes")
     parser.add_argument("--fresh", action="store_true", help="seed again even if seeded")
+    parser.add_argument("--store", type=Store, default=Store.POSTGRES,
+                        help="postgres (the server stack) or sqlite (the embedded default)")
     args = parser.parse_args()
     wrk.ensure()
     port = 8611
     schema = f"bench_reads_{args.agents}"
     settings = settings_for(schema).model_copy(update={
+        "store": args.store, "data_dir": ROOT / ".bench" / schema,
         "transport": Transport.LOG, "redis_prefix": schema, "rate_limits": False})
-    print(f"{args.agents:,} agents in {schema}", flush=True)
+    print(f"{args.agents:,} agents on {args.store.value} ({schema})", flush=True)
     chosen = seeded(settings, args.agents, fresh=args.fresh)
     env = settings.model_copy(update={"log_level": "WARNING"}).environment()
     api = _serve([sys.executable, "-m", "roster", "readapi", "--port", str(port),
@@ -245,8 +261,8 @@ def main() -> None:
 
 
 def _print(runs: list[dict[str, dict[str, float]]], args: argparse.Namespace) -> None:
-    print(f"\n{args.agents} agents, concurrency {args.concurrency}, {args.seconds:.0f}s each, "
-          f"median of {args.runs} runs")
+    print(f"\n{args.agents} agents on {args.store.value}, concurrency {args.concurrency}, "
+          f"{args.workers} API workers, {args.seconds:g}s each, median of {args.runs} runs")
     constant = statistics.median(r["HTTP FastAPI constant"]["rps"] for r in runs)
     print("| measurement | p50 ms | p95 ms | p99 ms | req/s | req/s vs constant |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -9,6 +9,7 @@ fed by several processes at once, each a share of them, from the same events.
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,14 +31,15 @@ from projections.db import Cursor
 from projections.envelope import Envelope
 from roster import demo, pipeline
 from roster.demo import FIRST, LAST
-from roster.settings import Settings
+from roster.settings import Settings, Store
 from tests.conftest import drop_schemas
 
 REGIONS = [region.value for region in demo.OFFICES]
 BATCH = 3000
 """Events applied per transaction while seeding."""
 SEEDED = "bench_seeded"
-"""The table the base schema gains once every projection holds the whole population."""
+"""What marks a population seeded whole: a table in the base schema, a file in the SQLite
+data folder."""
 WARM = {"agent_profile": f"SELECT '{cache_marks.PROFILE}:' || agent_id FROM agent_profile",
         "hierarchy": f"SELECT '{cache_marks.CHAIN}:' || agent_id FROM hierarchy"}
 """The Redis documents of each cached projection, as keys to mark for a refill."""
@@ -145,30 +147,51 @@ def _feed(settings: Settings, names: list[str], agents: int) -> float:
 
 
 def _is_seeded(settings: Settings) -> bool:
+    if settings.store is Store.SQLITE:
+        return (settings.data_dir / SEEDED).exists()
     with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
         return conn.execute("SELECT to_regclass(%s) IS NOT NULL",
                             (f'"{settings.postgres_schema}".{SEEDED}',)).fetchone() == (True,)
 
 
+def _drop(settings: Settings) -> None:
+    if settings.store is Store.SQLITE:
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        settings.data_dir.mkdir(parents=True)
+        return
+    drop_schemas(settings)
+    with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
+
+
+def _mark_seeded(settings: Settings) -> None:
+    if settings.store is Store.SQLITE:
+        (settings.data_dir / SEEDED).touch()
+        return
+    with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        conn.execute(f'CREATE TABLE "{settings.postgres_schema}".{SEEDED} ()')
+
+
 def seeded(settings: Settings, agents: int, processes: int = 2,
            fresh: bool = False) -> Population:
-    """The population of `agents` in the read models of `settings` (and their documents in
-    Redis): reused when an earlier run seeded that schema whole, else seeded now by
-    `processes` processes (a share of the projections each)."""
+    """The population of `agents` in the read models of `settings` (on PostgreSQL with their
+    documents in Redis; on SQLite in the files of its data folder): reused when an earlier
+    run seeded them whole, else seeded now by `processes` processes (a share of the
+    projections each)."""
     chosen = population(agents)
     if fresh or not _is_seeded(settings):
-        drop_schemas(settings)
+        _drop(settings)
         _seed(settings, agents, processes)
+        _mark_seeded(settings)
     else:
-        print(f"  reusing the {agents:,} agents seeded in {settings.postgres_schema}", flush=True)
-    if not _in_redis(settings, chosen):
+        print(f"  reusing the {agents:,} agents seeded before", flush=True)
+    if settings.store is Store.POSTGRES and not _in_redis(settings, chosen):
         _warm(settings)
     return chosen
 
 
 def _seed(settings: Settings, agents: int, processes: int) -> None:
-    with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{settings.postgres_schema}"')
     names = [p.name for p in pipeline.projections()]
     shares = [names[i::processes] for i in range(processes)]
     started = time.perf_counter()
@@ -177,11 +200,6 @@ def _seed(settings: Settings, agents: int, processes: int) -> None:
     print(f"  fed {agents:,} agents to {len(names)} projections in "
           f"{time.perf_counter() - started:.0f}s ({', '.join(f'{t:.0f}s' for t in took)})",
           flush=True)
-    with psycopg.connect(settings.read_models_conninfo(), autocommit=True) as conn:
-        conn.execute("ANALYZE")
-    _warm(settings)
-    with psycopg.connect(settings.postgres_conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE TABLE "{settings.postgres_schema}".{SEEDED} ()')
 
 
 def _in_redis(settings: Settings, chosen: Population) -> bool:
