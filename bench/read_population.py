@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 from uuid import UUID
 
@@ -51,12 +51,12 @@ class Population:
 
     levels: list[list[UUID]]
 
-    @property
+    @cached_property
     def agents(self) -> list[UUID]:
-        """Every agent."""
+        """Every agent (listed once)."""
         return [a for level in self.levels for a in level]
 
-    @property
+    @cached_property
     def managers(self) -> list[UUID]:
         """The agents with reports (every level but the last)."""
         return [a for level in self.levels[:-1] for a in level]

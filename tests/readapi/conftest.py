@@ -43,8 +43,9 @@ def read_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Se
     with postgres_schema(made):
         yield made
     client = redis.Redis.from_url(made.redis_url)
-    for key in client.scan_iter(f"test-{tag}:*"):
+    for key in client.scan_iter(f"test-{tag}:*", count=10_000):
         client.delete(key)
+    client.close()
 
 
 @pytest.fixture
