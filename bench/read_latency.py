@@ -138,14 +138,8 @@ def _sql(chance: random.Random, chosen: Population, today: date) -> dict[str, Re
     reads: dict[str, Read] = {"profile": profile, "chain": chain, "timeline": timeline}
     for name, shape in shapes(chosen).items():
         async def found(cur: psycopg.AsyncCursor[Any], shape: Shape = shape) -> Any:
-            *first, last = search.plan(shape(chance), search.Sort.AGENT_CODE, None, PAGE + 1,
-                                       today)
-            for statement in first:
-                await cur.execute(*statement)
-                rows = await cur.fetchall()
-                if len(rows) == PAGE + 1:
-                    return rows
-            await cur.execute(*last)
+            await cur.execute(*search.query(shape(chance), search.Sort.AGENT_CODE, None,
+                                            PAGE + 1, today))
             return await cur.fetchall()
         reads[f"search: {name}"] = found
     return reads

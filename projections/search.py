@@ -110,22 +110,12 @@ def _code_prefix(code: str) -> Conditions:
 
 
 def _conditions(f: Filters, today: date, store: StoreKind) -> Conditions:
-    where, params = _text(f, store) if f.q else ([], [])
-    more, values = _filters(f, today)
-    return where + more, params + values
-
-
-def _text(f: Filters, store: StoreKind) -> Conditions:
-    """The conditions of `q`: a code's start, else a name's fragment or likeness."""
-    assert f.q is not None
-    code = code_start(f.q)
-    return _code_prefix(code) if code is not None else _TEXT_MATCH[store](f.q.lower())
-
-
-def _filters(f: Filters, today: date) -> Conditions:
-    """The conditions of every filter but `q`."""
     where: list[sql.Composable] = []
     params: list[Any] = []
+    if f.q and (code := code_start(f.q)) is not None:
+        where, params = _code_prefix(code)
+    elif f.q:
+        where, params = _TEXT_MATCH[store](f.q.lower())
     for column in ("status", "agent_type", "office_code", "region", "manager_id"):
         value = getattr(f, column)
         if value is not None:
@@ -159,77 +149,21 @@ def key_of(row: AgentSummary, sort: Sort) -> list[Any]:
             for c, _ in _KEYS[sort]]
 
 
-WALK_ROWS = 4000
-"""How many agents in page order a name search on PostgreSQL reads, testing each, before it
-turns to the trigram index instead."""
-
-
 def search(cur: Cursor, filters: Filters, sort: Sort, after: list[Any] | None,
            limit: int, today: date) -> list[AgentSummary]:
-    """Up to `limit` agents matching `filters` in `sort` order, after the key `after`: the
-    first of `plan`'s queries that fills the page, else the last one's answer."""
-    *first, last = plan(filters, sort, after, limit, today, store_of(cur))
-    for statement in first:
-        cur.execute(*statement)
-        rows = cur.fetchall()
-        if len(rows) == limit:
-            return [AgentSummary(*row) for row in rows]
-    cur.execute(*last)
+    """Up to `limit` agents matching `filters` in `sort` order, after the key `after`."""
+    cur.execute(*query(filters, sort, after, limit, today, store_of(cur)))
     return [AgentSummary(*row) for row in cur.fetchall()]
-
-
-def plan(filters: Filters, sort: Sort, after: list[Any] | None, limit: int, today: date,
-         store: StoreKind = StoreKind.POSTGRES) -> list[Query]:
-    """The queries a search tries in turn. A name search on PostgreSQL first reads the first
-    `WALK_ROWS` agents of the other filters in page order and tests the name on each (a
-    common name fills its page in a few hundred rows); when that leaves the page short, it
-    finds every match through the trigram index, then orders them (a rare name or a typo has
-    few). Either alone is slow on the other's case: the index on a common name sorts tens of
-    thousands of matches; the walk on a rare one reads the whole table."""
-    if store is not StoreKind.POSTGRES or not filters.q or code_start(filters.q) is not None:
-        return [query(filters, sort, after, limit, today, store)]
-    return [_walked(filters, sort, after, limit, today),
-            _matched_first(filters, sort, after, limit, today)]
 
 
 def query(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
           today: date, store: StoreKind = StoreKind.POSTGRES) -> Query:
-    """One SQL statement of a search on `store`, and its parameters."""
+    """The SQL of `search` for `store`, and its parameters."""
     where, params = _conditions(filters, today, store)
     if after is not None:
         where.append(_after(sort))
         params += after
-    statement = _ordered(_COLUMNS, where, sort)
-    return statement + sql.SQL(" LIMIT %s"), [*params, limit]
-
-
-_COLUMNS = sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS)
-
-
-def _walked(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
-            today: date) -> Query:
-    """The name tested on the first `WALK_ROWS` agents of the other filters, in page order:
-    a full page from it is the search's page."""
-    where, params = _filters(filters, today)
-    if after is not None:
-        where.append(_after(sort))
-        params += after
-    inner = _ordered(_COLUMNS + sql.SQL(", search_text"), where, sort)
-    text, words = _text(filters, StoreKind.POSTGRES)
-    statement = sql.SQL("SELECT {} FROM ({} LIMIT %s) AS walked WHERE {}{}").format(
-        _COLUMNS, inner, sql.SQL(" AND ").join(text), _order_by(sort))
-    return statement + sql.SQL(" LIMIT %s"), [*params, WALK_ROWS, *words, limit]
-
-
-def _matched_first(filters: Filters, sort: Sort, after: list[Any] | None, limit: int,
-                   today: date) -> Query:
-    """Every match found first (the trigram index), then ordered."""
-    where, params = _conditions(filters, today, StoreKind.POSTGRES)
-    if after is not None:
-        where.append(_after(sort))
-        params += after
-    statement = sql.SQL("WITH matched AS MATERIALIZED ({}) SELECT {} FROM matched{}").format(
-        _ordered(_COLUMNS, where, None), _COLUMNS, _order_by(sort))
+    statement = _ordered(sql.SQL(", ").join(sql.Identifier(c) for c in COLUMNS), where, sort)
     return statement + sql.SQL(" LIMIT %s"), [*params, limit]
 
 
@@ -249,15 +183,11 @@ def counted(filters: Filters, today: date, store: StoreKind) -> Query:
 
 def _ordered(columns: sql.Composable, where: list[sql.Composable],
              sort: Sort | None) -> sql.Composed:
-    order = sql.SQL("") if sort is None else _order_by(sort)
+    order = sql.SQL("") if sort is None else sql.SQL(" ORDER BY ") + sql.SQL(", ").join(
+        sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c)) for c, d in _KEYS[sort])
     return sql.SQL("SELECT {} FROM agent_summary {}").format(
         columns, sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
     ) + order
-
-
-def _order_by(sort: Sort) -> sql.Composed:
-    return sql.SQL(" ORDER BY ") + sql.SQL(", ").join(
-        sql.SQL("{} DESC" if d else "{}").format(sql.Identifier(c)) for c, d in _KEYS[sort])
 
 
 def key_length(sort: Sort) -> int:
