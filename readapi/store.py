@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import TypeVar
 from uuid import UUID
 
@@ -91,7 +92,8 @@ class ReadStore:
     async def reached(self, projections: Sequence[str], fresh: bool = False) -> int:
         """The position every one of `projections` has reached (0 before any consumer ran).
         Positions only grow, so one read in the last `REACHED_REUSE_SECONDS` is reused unless
-        `fresh`: it may be a little low, never too high."""
+        `fresh`: it may be a little low, never too high; requests arriving while a read is
+        under way share it."""
         key = tuple(projections)
         at, known = self._reached.get(key, (0.0, 0))
         if not fresh and time.monotonic() - at < REACHED_REUSE_SECONDS:
@@ -102,8 +104,15 @@ class ReadStore:
         if reading is None:
             reading = asyncio.ensure_future(self._read_reached_now(key))
             self._reading[key] = reading
-            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+            reading.add_done_callback(partial(self._read, key))
         return await asyncio.shield(reading)
+
+    def _read(self, key: tuple[str, ...], reading: asyncio.Future[int]) -> None:
+        """Forget a shared read once done, its failure taken (every request still waiting
+        for it raises it; when none is left, nothing logs it as never retrieved)."""
+        self._reading.pop(key, None)
+        if not reading.cancelled():
+            reading.exception()
 
     async def _read_reached_now(self, key: tuple[str, ...]) -> int:
         """Read the reached position now (requests arriving meanwhile share this read)."""
