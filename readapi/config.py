@@ -26,9 +26,9 @@ class ReadApiConfig:
     wait_seconds: float = 5.0
     """The longest a read waits for `min_position`."""
     max_waiting: int = 64
+    """How many reads may wait for a position at once; past it a read is answered at once."""
     reader_threads: int = 4
     """How many threads run read-model queries at once (more only contend for the GIL)."""
-    """How many reads may wait for a position at once; past it a read is answered at once."""
     log_head: Callable[[], int] = lambda: 0
     """The position of the newest event in the log, for the operations page's lag (the one
     thing it asks of the event store besides audit replays)."""

@@ -95,19 +95,19 @@ class ReadStore:
         `fresh`: it may be a little low, never too high; requests arriving while a read is
         under way share it."""
         key = tuple(projections)
-        at, known = self._reached.get(key, (0.0, 0))
-        if not fresh and time.monotonic() - at < REACHED_REUSE_SECONDS:
-            return known
         if fresh:
             return await self._read_reached_now(key)
+        at, known = self._reached.get(key, (0.0, 0))
+        if time.monotonic() - at < REACHED_REUSE_SECONDS:
+            return known
         reading = self._reading.get(key)
         if reading is None:
             reading = asyncio.ensure_future(self._read_reached_now(key))
             self._reading[key] = reading
-            reading.add_done_callback(partial(self._read, key))
+            reading.add_done_callback(partial(self._forget_reading, key))
         return await asyncio.shield(reading)
 
-    def _read(self, key: tuple[str, ...], reading: asyncio.Future[int]) -> None:
+    def _forget_reading(self, key: tuple[str, ...], reading: asyncio.Future[int]) -> None:
         """Forget a shared read once done, its failure taken (every request still waiting
         for it raises it; when none is left, nothing logs it as never retrieved)."""
         self._reading.pop(key, None)
