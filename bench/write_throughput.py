@@ -108,7 +108,7 @@ def served(settings: Settings) -> Iterator[int]:
     env = os.environ | {f"ROSTER_{k.upper()}": str(v) for k, v in {
         "store": "postgres", "postgres_schema": settings.postgres_schema, "jwt_secret": SECRET,
         "hrms_secret": SECRET, "encryption_key": SECRET, "postgres_pool_size": 16,
-        "log_level": "WARNING"}.items()}
+        "allow_hs256": "true", "rate_limits": "false", "log_level": "WARNING"}.items()}
     roster = Path(sys.executable).with_name("roster")
     proc = subprocess.Popen([str(roster), "writeapi", "--port", str(port), "--workers",
                              str(SERVER_WORKERS)], env=env,

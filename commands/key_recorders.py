@@ -17,6 +17,7 @@ from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
 from commands.data_keys import DataKeys, StoredKey
+from commands.group_commit import Slot
 from commands.key_tables import TABLE
 
 KeyChanges = dict[UUID, tuple[AESGCM | None, StoredKey]]
@@ -40,9 +41,13 @@ def _destroyed(changes: KeyChanges) -> list[UUID]:
 def _with_key_changes(keys: DataKeys | None, insert: Callable[..., Sequence[int] | None],
                       stored_events: Sequence[StoredEvent],
                       kwargs: dict[str, Any]) -> Sequence[int] | None:
-    """`insert` the events with the pending key changes of their agents (`key_changes`, which
-    the store's `_insert_events` writes in the same transaction), then cache them."""
-    changes = keys.take_pending(_agents(stored_events)) if keys else {}
+    """`insert` the events with the key changes of their agents (`key_changes`, which the
+    store's `_insert_events` writes in the same transaction), then cache them. The changes are
+    those given (a group commit brings them from each command's thread), or else those pending
+    on this thread."""
+    changes = kwargs.pop("key_changes", None)
+    if changes is None:
+        changes = keys.take_pending(_agents(stored_events)) if keys else {}
     ids = insert(stored_events, key_changes=changes, **kwargs)
     if keys and changes:
         keys.remember({agent: cipher for agent, (cipher, _) in changes.items()})
@@ -75,6 +80,19 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
                 [(agent,) for agent in gone])
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def taken(self, slots: Sequence[Slot]) -> set[Slot]:
+        """Those of `slots` (aggregate id, version) that hold an event already; one query."""
+        if not slots:
+            return set()
+        query = sql.SQL(
+            "SELECT e.originator_id, e.originator_version FROM {}.{} AS e "
+            "JOIN unnest(%s::uuid[], %s::bigint[]) AS s(id, version) "
+            "ON e.originator_id = s.id AND e.originator_version = s.version").format(
+                sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(query, ([s[0] for s in slots], [s[1] for s in slots]))
+            return {(row["originator_id"], row["originator_version"]) for row in curs.fetchall()}
+
 
 class KeyedSqliteRecorder(SQLiteApplicationRecorder):
     """SQLite's recorder, inserting the pending data keys of the agents it records events of
@@ -100,6 +118,18 @@ class KeyedSqliteRecorder(SQLiteApplicationRecorder):
                           "DO UPDATE SET wrapped = NULL, destroyed_at = CURRENT_TIMESTAMP",
                           [(str(agent),) for agent in gone])
         return super()._insert_events(c, stored_events, **kwargs)
+
+    def taken(self, slots: Sequence[Slot]) -> set[Slot]:
+        """Those of `slots` (aggregate id, version) that hold an event already."""
+        query = (f"SELECT 1 FROM {self.events_table_name} "  # noqa: S608
+                 "WHERE originator_id = ? AND originator_version = ?")
+        found: set[Slot] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for slot in slots:
+                c.execute(query, (slot[0].hex, slot[1]))
+                if c.fetchone() is not None:
+                    found.add(slot)
+        return found
 
 
 def with_keyed_recorder(env: Mapping[str, str]) -> dict[str, str]:

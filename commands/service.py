@@ -2,19 +2,21 @@
 
 Each command runs inside `_execute`, which replays a request already answered under the same
 idempotency key, checks the expected version, and retries when a concurrent write conflicts.
+Commands saved at the same time share one transaction (`commands.group_commit`), and a batch
+(`run_batch`) runs many commands one after another on one state and saves them together.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
@@ -31,15 +33,17 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from commands import models
 from commands.data_keys import DataKeys, MasterKey
 from commands.errors import (
+    AlreadyClaimed,
     DeliveryReplayed,
     IdempotencyKeyReused,
     StoreUnavailable,
     TooMuchContention,
 )
+from commands.group_commit import GroupCommitter
 from commands.key_recorders import KeyedPostgresRecorder, KeyedSqliteRecorder, with_keyed_recorder
 from commands.key_tables import key_table
 from commands.positions import position_of
-from commands.records import HierarchyLock, IdempotencyRecord, WebhookDelivery
+from commands.records import HierarchyLock, IdempotencyRecord, UniqueKey, WebhookDelivery
 from commands.sealing import SealingMapper
 from commands.stores import prepare
 from commands.transcodings import register_domain_values
@@ -52,6 +56,10 @@ T = TypeVar("T")
 
 ATTEMPTS = 12
 """How often a command is retried when concurrent writes conflict with it."""
+
+Change = Callable[[Unit], Agent]
+"""What a command does: it changes aggregates of a unit of work and names the agent it is
+about."""
 
 
 def _created(make: Callable[[], T]) -> T:
@@ -95,12 +103,34 @@ class CommandResult:
     position: int
 
 
+Outcome = CommandResult | DomainError
+"""How one command of a batch ended: accepted, or refused with the reason."""
+
+
+def _last(events: list[DomainEventProtocol[UUID]], ids: list[int], agent_id: UUID) -> int:
+    """The notification id of the agent's last event among `events` (recorded as `ids`)."""
+    return max(i for e, i in zip(events, ids, strict=True) if e.originator_id == agent_id)
+
+
+@dataclass
+class _Step:
+    """A command of a batch that ran: its place in the batch, its agent, the aggregates it
+    changed, their new events and the values it claimed."""
+
+    index: int
+    agent: Agent
+    aggregates: list[Aggregate]
+    events: list[DomainEventProtocol[UUID]] = field(default_factory=list)
+    claims: list[UniqueKey] = field(default_factory=list)
+
+
 class AgentService(Application[UUID]):
     """Runs agent commands against the event store chosen by the environment.
 
     Besides the `eventsourcing` variables, the environment names the master keys that wrap the
-    agents' data keys (`MASTER_KEYS`: base64, comma-separated, the current first) and how long
-    an unwrapped data key is cached (`DATA_KEY_CACHE_SECONDS`).
+    agents' data keys (`MASTER_KEYS`: base64, comma-separated, the current first), how long
+    an unwrapped data key is cached (`DATA_KEY_CACHE_SECONDS`), and how commands are saved
+    together (`GROUP_COMMIT`: on or off, `GROUP_COMMIT_WINDOW_MS`, `GROUP_COMMIT_MAX_EVENTS`).
     """
 
     name = "Roster"
@@ -116,6 +146,24 @@ class AgentService(Application[UUID]):
         super().__init__(with_keyed_recorder(env))
         self.index_key = index_key
         self.today = today
+        recorder = self.recorder
+        grouped = env.get("GROUP_COMMIT", "on") == "on"
+        self._committer = GroupCommitter(
+            recorder, int(env.get("GROUP_COMMIT_MAX_EVENTS", "5000")),
+            float(env.get("GROUP_COMMIT_WINDOW_MS", "1")) / 1000,
+        ) if grouped and isinstance(recorder, KeyedPostgresRecorder | KeyedSqliteRecorder) else None
+
+    @property
+    def committer(self) -> GroupCommitter | None:
+        """The group committer (None when `GROUP_COMMIT` is off)."""
+        return self._committer
+
+    def close(self) -> None:
+        """Write what the group committer holds, then close the event store."""
+        committer: GroupCommitter | None = getattr(self, "_committer", None)
+        if committer is not None:
+            committer.close()
+        super().close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         """The store's mapper, sealing personal fields under each agent's data key."""
@@ -175,27 +223,37 @@ class AgentService(Application[UUID]):
         finally:
             self.data_keys.discard_pending()
 
-    def _saved(self, request: Request, change: Callable[[Unit], Agent]) -> CommandResult:
+    def _saved(self, request: Request, change: Change) -> CommandResult:
         unit = self._unit(request.expected_version)
         agent = change(unit)
         self._remember(request, unit, agent)
+        processing = ProcessingEvent[UUID]()
+        processing.collect_events(*unit.pending())
         try:
-            recordings = self.save(*unit.pending())
+            ids = self._store(processing)
         except IntegrityError:
             unit.check_claims()
             if request.expected_version is not None:
                 self._unit(request.expected_version).target(agent.id)
             raise _Conflict from None
-        position = max(
-            r.notification.id for r in recordings if r.domain_event.originator_id == agent.id
-        )
-        return CommandResult(agent.id, agent.version, position)
+        return CommandResult(agent.id, agent.version, _last(processing.events, ids, agent.id))
+
+    def _store(self, processing: ProcessingEvent[UUID]) -> list[int]:
+        """Record the events in one transaction (shared with concurrent commands when grouped)
+        and take the snapshots due; the events' notification ids."""
+        if self._committer is None:
+            ids = [r.notification.id for r in self._record(processing)]
+        else:
+            events = processing.events
+            stored = [self.mapper.to_stored_event(e) for e in events]
+            keys = self.data_keys.take_pending({e.originator_id for e in events})
+            ids = self._committer.commit(stored, keys)
+        self._take_snapshots(processing)
+        return ids
 
     def _answered(self, request: Request) -> CommandResult | None:
         if request.delivery is not None:
-            sender, delivery_id = request.delivery
-            if WebhookDelivery.create_id(sender, delivery_id) in self.repository:
-                raise DeliveryReplayed(delivery_id)
+            self._check_delivery(request.delivery)
         if request.idempotency_key is None:
             return None
         record_id = IdempotencyRecord.create_id(request.provenance.actor, request.idempotency_key)
@@ -209,6 +267,11 @@ class AgentService(Application[UUID]):
         position = position_of(self.recorder, record.agent_id, record.agent_version)
         return CommandResult(record.agent_id, record.agent_version, position)
 
+    def _check_delivery(self, delivery: tuple[str, str]) -> None:
+        sender, delivery_id = delivery
+        if WebhookDelivery.create_id(sender, delivery_id) in self.repository:
+            raise DeliveryReplayed(delivery_id)
+
     @staticmethod
     def _remember(request: Request, unit: Unit, agent: Agent) -> None:
         if request.delivery is not None:
@@ -218,6 +281,115 @@ class AgentService(Application[UUID]):
                 actor=request.provenance.actor, key=request.idempotency_key,
                 fingerprint=request.fingerprint, agent_id=agent.id, agent_version=agent.version,
             ))
+
+    # --- batches ------------------------------------------------------------------------------
+
+    def run(self, request: Request, change: Change) -> CommandResult:
+        """Run one command (see `_execute`)."""
+        return self._execute(request, change)
+
+    def run_batch(self, items: Sequence[tuple[Request, Change]],
+                  delivery: tuple[str, str] | None = None) -> list[Outcome]:
+        """Run many commands as if one after another, each on the state the earlier ones left,
+        and save the accepted ones in one transaction. Each is answered on its own: a refused
+        command changes nothing and holds up none of the others. `delivery` (a webhook's
+        sender and delivery id) is recorded with them, and a replay of it is refused."""
+        try:
+            if delivery is not None:
+                self._check_delivery(delivery)
+            for _ in range(ATTEMPTS):
+                try:
+                    return self._batch_once(items, delivery)
+                except _Conflict:
+                    continue
+                finally:
+                    self.data_keys.discard_pending()
+            raise TooMuchContention
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnavailable from error
+
+    def _batch_once(self, items: Sequence[tuple[Request, Change]],
+                    delivery: tuple[str, str] | None) -> list[Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        for index, (request, _) in enumerate(items):
+            try:
+                if answered := self._answered(request):
+                    outcomes[index] = answered
+            except DomainError as error:
+                outcomes[index] = error
+        while True:
+            steps, refused = self._chain(items, [i for i in range(len(items))
+                                                 if i not in outcomes])
+            taken = self.keyed_recorder.taken(
+                [(key.id, key.version) for step in steps for key in step.claims])
+            clashing = {step.index: key.kind for step in steps for key in step.claims
+                        if (key.id, key.version) in taken}
+            if not clashing:
+                break
+            outcomes |= {index: AlreadyClaimed(kind) for index, kind in clashing.items()}
+        outcomes |= refused
+        if steps:
+            self._save_steps(steps, delivery, outcomes)
+        return [outcomes[index] for index in range(len(items))]
+
+    def _chain(self, items: Sequence[tuple[Request, Change]],
+               todo: list[int]) -> tuple[list[_Step], dict[int, DomainError]]:
+        """Run the commands at `todo` in order, each on copies of what the earlier left."""
+        earlier: dict[UUID, Aggregate] = {}
+        steps: list[_Step] = []
+        refused: dict[int, DomainError] = {}
+        for index in todo:
+            request, change = items[index]
+            unit = Unit(self.repository, self.index_key, request.expected_version, earlier)
+            try:
+                agent = change(unit)
+                self._remember(request, unit, agent)
+                unit.check_batch_claims()
+            except DomainError as error:
+                refused[index] = error
+                continue
+            step = _Step(index, agent, unit.pending(), claims=unit.claims)
+            step.events = [e for a in step.aggregates for e in a.collect_events()]
+            earlier.update((a.id, a) for a in step.aggregates)
+            steps.append(step)
+        return steps, refused
+
+    def _save_steps(self, steps: list[_Step], delivery: tuple[str, str] | None,
+                    outcomes: dict[int, Outcome]) -> None:
+        processing = ProcessingEvent[UUID]()
+        for step in steps:
+            processing.events.extend(step.events)
+            processing.aggregates.update((a.id, a) for a in step.aggregates)
+        if delivery is not None:
+            processing.collect_events(WebhookDelivery(sender=delivery[0],
+                                                      delivery_id=delivery[1]))
+        try:
+            ids = self._store(processing)
+        except IntegrityError:
+            raise _Conflict from None
+        start = 0
+        for step in steps:
+            end = start + len(step.events)
+            position = _last(step.events, ids[start:end], step.agent.id)
+            outcomes[step.index] = CommandResult(step.agent.id, step.agent.version, position)
+            start = end
+
+    @staticmethod
+    def of_code(agent_code: str, make: Callable[[UUID, Unit], Change]) -> Change:
+        """The change `make` gives for the agent holding `agent_code` (`AgentNotFound` when
+        none does), found in the unit's own state."""
+        def change(unit: Unit) -> Agent:
+            agent_id = unit.owner("agent_code", agent_code)
+            return make(agent_id, unit)(unit)
+        return change
+
+    @property
+    def keyed_recorder(self) -> KeyedPostgresRecorder | KeyedSqliteRecorder:
+        """The event store's recorder, which writes data keys and tells which slots of the log
+        are taken."""
+        recorder = self.recorder
+        assert isinstance(recorder, KeyedPostgresRecorder | KeyedSqliteRecorder)
+        return recorder
 
     # --- hierarchy ----------------------------------------------------------------------------
 
@@ -244,8 +416,10 @@ class AgentService(Application[UUID]):
 
     def onboard(self, cmd: models.OnboardAgent, request: Request) -> CommandResult:
         """Onboard an agent: PAN, Aadhaar, agent code and license numbers must be unused."""
-        by = request.provenance
+        return self._execute(request, self.onboarding(cmd, request.provenance))
 
+    def onboarding(self, cmd: models.OnboardAgent, by: Provenance) -> Change:
+        """The change of `onboard`, for `run` or `run_batch`."""
         def change(unit: Unit) -> Agent:
             manager = unit.manager(cmd.manager_id) if cmd.manager_id else None
             agent = Agent(
@@ -266,27 +440,34 @@ class AgentService(Application[UUID]):
                 manager.assign_report(agent.id, by)
             return agent
 
-        return self._execute(request, change)
+        return change
 
     @staticmethod
     def _add_license(unit: Unit, agent: Agent, cmd: models.AddLicense, by: Provenance) -> None:
         unit.claim("license_number", cmd.number, agent.id)
         agent.add_license(License(cmd.number, cmd.license_type, cmd.issued_on, cmd.expires_on), by)
 
-    def _on_agent(
-        self, agent_id: UUID, request: Request, act: Callable[[Unit, Agent], None]
-    ) -> CommandResult:
+    @staticmethod
+    def _acting(agent_id: UUID, act: Callable[[Unit, Agent], None]) -> Change:
         def change(unit: Unit) -> Agent:
             agent = unit.target(agent_id)
             act(unit, agent)
             return agent
 
-        return self._execute(request, change)
+        return change
+
+    def _on_agent(
+        self, agent_id: UUID, request: Request, act: Callable[[Unit, Agent], None]
+    ) -> CommandResult:
+        return self._execute(request, self._acting(agent_id, act))
 
     def update(self, agent_id: UUID, cmd: models.UpdateAgent, request: Request) -> CommandResult:
         """Change profile and contact fields."""
-        return self._on_agent(
-            agent_id, request, lambda _, a: a.update(cmd.changes(), request.provenance))
+        return self._execute(request, self.updating(agent_id, cmd, request.provenance))
+
+    def updating(self, agent_id: UUID, cmd: models.UpdateAgent, by: Provenance) -> Change:
+        """The change of `update`, for `run` or `run_batch`."""
+        return self._acting(agent_id, lambda _, a: a.update(cmd.changes(), by))
 
     def add_license(
         self, agent_id: UUID, cmd: models.AddLicense, request: Request
@@ -335,8 +516,11 @@ class AgentService(Application[UUID]):
         self, agent_id: UUID, cmd: models.TerminateAgent, request: Request
     ) -> CommandResult:
         """Terminate an agent, first moving its direct reports where the command says."""
-        by = request.provenance
+        return self._execute(request, self.terminating(agent_id, cmd, request.provenance))
 
+    def terminating(self, agent_id: UUID, cmd: models.TerminateAgent,
+                    by: Provenance) -> Change:
+        """The change of `terminate`, for `run` or `run_batch`."""
         def act(unit: Unit, agent: Agent) -> None:
             target = cmd.reassign_reports_to
             if agent.reports and target is not None:
@@ -347,7 +531,7 @@ class AgentService(Application[UUID]):
             self._leave_manager(unit, agent, by)
             agent.terminate(cmd.reason_code, cmd.reason, target, by)
 
-        return self._on_agent(agent_id, request, act)
+        return self._acting(agent_id, act)
 
     def request_reinstatement(
         self, agent_id: UUID, cmd: models.RequestReinstatement, request: Request
@@ -373,14 +557,20 @@ class AgentService(Application[UUID]):
         request: Request,
     ) -> CommandResult:
         """Move an agent to another office, region or manager in one step (HR transfers)."""
+        return self._execute(request, self.transferring(agent_id, changes, manager_id,
+                                                        request.provenance))
+
+    def transferring(self, agent_id: UUID, changes: models.UpdateAgent | None,
+                     manager_id: UUID | None, by: Provenance) -> Change:
+        """The change of `transfer`, for `run` or `run_batch`."""
         def act(unit: Unit, agent: Agent) -> None:
             if changes is None and manager_id == agent.manager_id:
                 raise NothingToChange("the transfer changes nothing")
             if changes is not None:
-                agent.update(changes.changes(), request.provenance)
+                agent.update(changes.changes(), by)
             if manager_id != agent.manager_id:
-                self._move(unit, agent, manager_id, "transfer", request.provenance)
-        return self._on_agent(agent_id, request, act)
+                self._move(unit, agent, manager_id, "transfer", by)
+        return self._acting(agent_id, act)
 
     def change_manager(
         self, agent_id: UUID, cmd: models.ChangeManager, request: Request

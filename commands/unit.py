@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hmac
+from collections.abc import Mapping
 from hashlib import sha256
 from uuid import UUID
 
@@ -19,19 +21,28 @@ MAX_DEPTH = 1000
 
 class Unit:
     """Loads aggregates once, remembers every aggregate to save, and claims unique values
-    (as keyed digests under `index_key`)."""
+    (as keyed digests under `index_key`).
+
+    In a batch, `earlier` holds the aggregates as the batch's earlier commands left them: the
+    unit works on copies of those instead of the stored state, so a command that fails
+    leaves them as they were."""
 
     def __init__(self, repository: Repository[UUID], index_key: bytes,
-                 expected_version: int | None) -> None:
+                 expected_version: int | None,
+                 earlier: Mapping[UUID, Aggregate] | None = None) -> None:
         self._repository = repository
         self._index_key = index_key
         self._expected_version = expected_version
+        self._earlier = earlier or {}
         self._loaded: dict[UUID, Aggregate] = {}
         self._new: list[Aggregate] = []
         self._claims: list[UniqueKey] = []
 
     def _load(self, aggregate_id: UUID) -> Aggregate | None:
         if aggregate_id not in self._loaded:
+            if aggregate_id in self._earlier:
+                self._loaded[aggregate_id] = copy.deepcopy(self._earlier[aggregate_id])
+                return self._loaded[aggregate_id]
             try:
                 self._loaded[aggregate_id] = self._repository.get(aggregate_id)
             except AggregateNotFoundError:
@@ -76,10 +87,22 @@ class Unit:
         self._claims.append(UniqueKey(kind=kind, digest=self._digest(kind, value),
                                       owner_id=owner_id))
 
+    @property
+    def claims(self) -> list[UniqueKey]:
+        """The values this unit claims."""
+        return list(self._claims)
+
     def check_claims(self) -> None:
         """Raise `AlreadyClaimed` for the first claimed value another agent already holds."""
         for key in self._claims:
             if key.id in self._repository:
+                raise AlreadyClaimed(key.kind)
+
+    def check_batch_claims(self) -> None:
+        """Raise `AlreadyClaimed` for the first claimed value an earlier command of the batch
+        claimed."""
+        for key in self._claims:
+            if key.id in self._earlier:
                 raise AlreadyClaimed(key.kind)
 
     def owner(self, kind: str, value: str) -> UUID:

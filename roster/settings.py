@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     """How long a process keeps an unwrapped data key; another process's erasure shows in
     command handling after at most this long (reads and exports fetch the key afresh)."""
 
+    group_commit: bool = True
+    """Save the events of commands that arrive together in one transaction."""
+    group_commit_window_ms: float = Field(default=1.0, ge=0, le=50)
+    """How long a group waits for more commands once the queue runs dry."""
+    group_commit_max_events: int = Field(default=5000, ge=1)
+    """The most events one group writes (a batch bigger than this is written alone)."""
+
     transport: Transport = Transport.KAFKA
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_topic: str = "roster.agent-events"
@@ -115,6 +122,8 @@ class Settings(BaseSettings):
     readapi_health_port: int = 9103
 
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_batch_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    """The body of a batch (`POST /v1/agents:batch`, an HR delivery of many employees)."""
     max_header_bytes: int = Field(default=8192, ge=1024)
     """A request's headers, names and values together; past it the answer is 431."""
     max_headers: int = Field(default=100, ge=10)
@@ -248,6 +257,9 @@ class Settings(BaseSettings):
             "CIPHER_KEY": base64.b64encode(self._derived_key("cipher")).decode(),
             "MASTER_KEYS": ",".join(base64.b64encode(k).decode() for k in self.master_keys),
             "DATA_KEY_CACHE_SECONDS": str(self.data_key_cache_seconds),
+            "GROUP_COMMIT": "on" if self.group_commit else "off",
+            "GROUP_COMMIT_WINDOW_MS": str(self.group_commit_window_ms),
+            "GROUP_COMMIT_MAX_EVENTS": str(self.group_commit_max_events),
         }
         if self.store is Store.SQLITE:
             self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,7 @@ def write_api(settings: Settings, service: AgentService | None = None) -> FastAP
         hrms_secret=settings.hrms_secret.get_secret_value(),
         hrms_tolerance_seconds=settings.hrms_tolerance_seconds,
         max_body_bytes=settings.max_body_bytes,
+        max_batch_body_bytes=settings.max_batch_body_bytes,
         rate_limits=rate_limits(settings),
         cors_origins=settings.cors_origins,
         limits=settings.request_limits(),

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -60,10 +61,13 @@ def _outcome(status: int) -> str:
 
 
 class Observe:
-    """Sets the correlation id, refuses oversized bodies, logs and measures every request."""
+    """Sets the correlation id, refuses oversized bodies, logs and measures every request.
+    A body may reach `max_body_bytes`, or the bound `large_bodies` gives its path (batches)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int,
+                 large_bodies: Mapping[str, int] | None = None) -> None:
         self.app, self.metrics, self.max_body_bytes = app, metrics, max_body_bytes
+        self.large_bodies = large_bodies or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request under its correlation id."""
@@ -77,14 +81,14 @@ class Observe:
         started = time.perf_counter()
         status = 500
         received = 0
+        bound = self.large_bodies.get(scope["path"], self.max_body_bytes)
 
         async def counted_receive() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
-                raise Problem(413, "body_too_large",
-                              f"the body exceeds {self.max_body_bytes} bytes")
+            if received > bound:
+                raise Problem(413, "body_too_large", f"the body exceeds {bound} bytes")
             return message
 
         async def stamped_send(message: Message) -> None:
@@ -97,9 +101,8 @@ class Observe:
 
         try:
             declared = headers.get(b"content-length", b"0")
-            if declared.isdigit() and int(declared) > self.max_body_bytes:
-                response = problem(413, "body_too_large",
-                                   f"the body exceeds {self.max_body_bytes} bytes")
+            if declared.isdigit() and int(declared) > bound:
+                response = problem(413, "body_too_large", f"the body exceeds {bound} bytes")
                 await response(scope, receive, stamped_send)
             else:
                 await self.app(scope, counted_receive, stamped_send)

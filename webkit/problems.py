@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -25,10 +26,26 @@ class Problem(HTTPException):
         self.status, self.code, self.extra = status, code, extra
 
 
+def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The members of a problem (RFC 9457), as a response or a batch's result carries them."""
+    return {"type": f"https://roster.invalid/problems/{code}", "title": HTTPStatus(status).phrase,
+            "status": status, "code": code, "detail": detail, **extra}
+
+
+def invalid_fields(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic's errors as the problem's `errors`: each field and what is wrong with it."""
+    return [{"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
+            for err in errors]
+
+
 def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
     """A problem+json response."""
-    body = {"type": f"https://roster.invalid/problems/{code}", "title": HTTPStatus(status).phrase,
-            "status": status, "code": code, "detail": detail, **extra}
+    return problem_response(problem_body(status, code, detail, **extra))
+
+
+def problem_response(body: Mapping[str, Any]) -> Response:
+    """The problem+json response carrying `body` (made by `problem_body`)."""
+    status: int = body["status"]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return Response(orjson.dumps(body), status_code=status, headers=headers,
                     media_type="application/problem+json")
@@ -36,11 +53,8 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response:
 
 async def _validation(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    fields = [
-        {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
-        for err in exc.errors()
-    ]
-    return problem(422, "invalid_request", "the request has invalid fields", errors=fields)
+    return problem(422, "invalid_request", "the request has invalid fields",
+                   errors=invalid_fields(exc.errors()))
 
 
 async def _http(_: Request, exc: Exception) -> Response:

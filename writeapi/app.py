@@ -17,6 +17,9 @@ from writeapi import problems
 from writeapi.config import WriteApiConfig
 from writeapi.routes import agents, ops, privacy, webhooks
 
+BATCH_PATHS = ("/v1/agents:batch", "/v1/webhooks/hrms")
+"""The paths whose bodies may carry a batch, up to `max_batch_body_bytes`."""
+
 
 def create_app(service: AgentService, config: WriteApiConfig,
                on_shutdown: Callable[[], None] = lambda: None) -> FastAPI:
@@ -47,5 +50,6 @@ def create_app(service: AgentService, config: WriteApiConfig,
                            verifier=app.state.verifier, metrics=app.state.metrics)
     app.add_middleware(RequestLimits, limits=config.limits)
     security.install(app, config.cors_origins)
-    app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes)
+    app.add_middleware(Observe, metrics=app.state.metrics, max_body_bytes=config.max_body_bytes,
+                       large_bodies=dict.fromkeys(BATCH_PATHS, config.max_batch_body_bytes))
     return app

@@ -18,6 +18,8 @@ class WriteApiConfig:
     hrms_secret: str
     hrms_tolerance_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    max_batch_body_bytes: int = 1024 * 1024
+    """The body of a batch: `POST /v1/agents:batch` and the HR webhook."""
     rate_limits: RateLimitConfig | None = None
     """The rate limits, or none."""
     cors_origins: tuple[str, ...] = ()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from commands import models
 from webkit.problems import Problem
+from writeapi.batches import MAX_ITEMS
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -37,14 +38,13 @@ def verify(
                       f"the delivery is older than {tolerance_seconds} seconds")
 
 
-class _Delivery(BaseModel):
+class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    delivery_id: Annotated[str, Field(min_length=1, max_length=128)]
     agent_code: Annotated[str, Field(min_length=1, max_length=20)]
 
 
-class AgentTerminated(_Delivery):
+class Terminated(_Change):
     """HR ended the agent's contract."""
 
     event: Literal["terminated"]
@@ -59,20 +59,55 @@ class TransferData(models.Command):
     manager_code: str | None = None
 
 
-class AgentTransferred(_Delivery):
+class Transferred(_Change):
     """HR moved the agent to another office, region or manager."""
 
     event: Literal["transferred"]
     data: TransferData
 
 
-class AgentUpdated(_Delivery):
+class Updated(_Change):
     """HR changed the agent's personal or contact details."""
 
     event: Literal["updated"]
     data: models.UpdateAgent
 
 
-HrDelivery = Annotated[AgentTerminated | AgentTransferred | AgentUpdated,
+HrChange = Annotated[Terminated | Transferred | Updated, Field(discriminator="event")]
+"""One employee's change, told apart by its `event`."""
+
+DeliveryId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class AgentTerminated(Terminated):
+    """A delivery of one termination."""
+
+    delivery_id: DeliveryId
+
+
+class AgentTransferred(Transferred):
+    """A delivery of one transfer."""
+
+    delivery_id: DeliveryId
+
+
+class AgentUpdated(Updated):
+    """A delivery of one change of details."""
+
+    delivery_id: DeliveryId
+
+
+class ManyChanged(BaseModel):
+    """A delivery of many employees' changes (a region-wide transfer, say): up to 500, each
+    as a one-employee delivery without its `delivery_id`, checked and answered on its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delivery_id: DeliveryId
+    event: Literal["batch"]
+    changes: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+HrDelivery = Annotated[AgentTerminated | AgentTransferred | AgentUpdated | ManyChanged,
                        Field(discriminator="event")]
 """Any delivery the HR system sends, told apart by its `event`."""

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from commands import errors
 from webkit import problems as webkit_problems
-from webkit.problems import problem
+from webkit.problems import problem_body, problem_response
 
 STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.InvalidValue: 422,
@@ -29,14 +29,19 @@ def _status_of(error: errors.DomainError) -> int:
     return 409
 
 
+def described(error: errors.DomainError) -> dict[str, Any]:
+    """The problem's members for an error of the service."""
+    extra: dict[str, Any] = {}
+    if isinstance(error, errors.VersionMismatch):
+        extra["current_version"] = error.current
+    if isinstance(error, errors.InvalidValue):
+        extra["errors"] = [{"field": error.field, "message": error.message}]
+    return problem_body(_status_of(error), error.code, error.message, **extra)
+
+
 async def _domain(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
-    extra: dict[str, Any] = {}
-    if isinstance(exc, errors.VersionMismatch):
-        extra["current_version"] = exc.current
-    if isinstance(exc, errors.InvalidValue):
-        extra["errors"] = [{"field": exc.field, "message": exc.message}]
-    return problem(_status_of(exc), exc.code, exc.message, **extra)
+    return problem_response(described(exc))
 
 
 def install(app: FastAPI) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from commands import models
 from commands.history import describe
 from webkit.openapi import problems
+from writeapi import batches
 from writeapi.deps import Approver, Clerk, Maker, Reader, Service
 from writeapi.schemas import COMMAND_PROBLEMS, Accepted, AgentEvents, accepted, json_response
 
@@ -23,6 +25,27 @@ LicenseNo = Annotated[str, Path(max_length=30)]
 def onboard(cmd: models.OnboardAgent, request: Clerk, service: Service) -> Response:
     """Onboard an agent; it waits for approval."""
     return accepted(service.onboard(cmd, request), 201)
+
+
+class OnboardBatch(BaseModel):
+    """Up to 500 onboardings, each a body as `POST /v1/agents` takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agents: list[dict[str, Any]] = Field(min_length=1, max_length=batches.MAX_ITEMS)
+
+
+@router.post(":batch", status_code=207, response_model=batches.BatchAnswer,
+             responses=problems(400, 401, 403, 409, 413, 422, 503))
+def onboard_batch(batch: OnboardBatch, request: Clerk, service: Service) -> Response:
+    """Onboard up to 500 agents at once. Each is checked and answered on its own, as if
+    sent alone and in order (an invalid or refused one changes nothing and holds up none of
+    the others), and the accepted ones are saved in one transaction. With an
+    `Idempotency-Key`, the batch sent again answers each item as the first time."""
+    made = batches.changes(batch.agents, models.OnboardAgent.model_validate,
+                           lambda cmd: service.onboarding(cmd, request.provenance))
+    outcomes = batches.run(service, request, batch.agents, made)
+    return batches.answer(outcomes, 201)
 
 
 @router.patch("/{agent_id}", response_model=Accepted,
