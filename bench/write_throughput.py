@@ -1,8 +1,13 @@
-"""Write throughput: commands/s and p50/p99 latency on PostgreSQL for onboarding and a mixed
-command stream, (a) through the HTTP write API, (b) through the application service, and
-(c) a bare `eventsourcing` save loop of the same aggregate; medians of several runs.
+"""Write throughput on PostgreSQL, commands/s with p50/p99 latency, medians of several runs:
 
-    .venv/bin/python -m bench.write_throughput [--agents 300] [--workers 8] [--runs 3]
+(a) the HTTP write API (`roster writeapi --workers 2` in its own processes) driven by wrk
+    (`--connections` clients), one commit per command (`ROSTER_GROUP_COMMIT=false`, as before
+    issue 19) and with group commit (the default);
+(b) the application service in-process (`--workers` threads, group commit);
+(c) a bare `eventsourcing` save loop of the same aggregate (`--workers` threads): the baseline;
+(d) `POST /v1/agents:batch`, 500 onboardings per request, two requests at a time, in agents/s.
+
+    .venv/bin/python -m bench.write_throughput [--seconds 8] [--agents 1000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -20,6 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,6 +37,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder
 
+from bench import wrk
 from commands import models
 from commands.service import AgentService, Request
 from commands.transcodings import register_domain_values
@@ -46,6 +54,11 @@ SERVER_WORKERS = int(os.environ.get("BENCH_SERVER_WORKERS", "2"))
 SECRET = "bench-secret-of-at-least-32-characters!"
 BY = Provenance("bench", "bench")
 MIXED = ("update", "add_license", "approve", "suspend", "resume")
+BATCH = 500
+ONBOARD_CEILING = 3000
+"""More onboardings a second than the API reaches: wrk's file never runs out."""
+Row = tuple[float, float, float]
+"""Commands (or agents) a second, p50 ms, p99 ms."""
 
 
 def settings_for(schema: str) -> Settings:
@@ -99,16 +112,17 @@ def mixed_jobs(
     return [for_agent(a) for a in agent_ids]
 
 
-# --- (a) HTTP ----------------------------------------------------------------------------------
+# --- (a) HTTP, driven by wrk ------------------------------------------------------------------
 
 @contextmanager
-def served(settings: Settings) -> Iterator[int]:
+def served(settings: Settings, group_commit: bool = True) -> Iterator[int]:
     """The write API in its own process(es) on a free port."""
     port = 18000 + os.getpid() % 1000
     env = os.environ | {f"ROSTER_{k.upper()}": str(v) for k, v in {
         "store": "postgres", "postgres_schema": settings.postgres_schema, "jwt_secret": SECRET,
         "hrms_secret": SECRET, "encryption_key": SECRET, "postgres_pool_size": 16,
-        "allow_hs256": "true", "rate_limits": "false", "log_level": "WARNING"}.items()}
+        "allow_hs256": "true", "rate_limits": "false", "log_level": "WARNING",
+        "group_commit": str(group_commit).lower()}.items()}
     roster = Path(sys.executable).with_name("roster")
     proc = subprocess.Popen([str(roster), "writeapi", "--port", str(port), "--workers",
                              str(SERVER_WORKERS)], env=env,
@@ -126,44 +140,93 @@ def served(settings: Settings) -> Iterator[int]:
         proc.wait(10)
 
 
-def http_run(settings: Settings, agents: int, workers: int) -> Timings:
-    """Onboard then run the mixed stream over HTTP."""
-    clerk = {"Authorization": "Bearer " + issue_token(SECRET, "clerk", Role.CLERK, 3600)}
-    approver = {"Authorization": "Bearer " + issue_token(SECRET, "appr", Role.APPROVER, 3600)}
+def tokens() -> dict[Role, str]:
+    """A bearer token for each role the commands need."""
+    return {role: issue_token(SECRET, role.value, role, 3600)
+            for role in (Role.CLERK, Role.APPROVER)}
+
+
+def request_line(method: str, path: str, token: str, body: Any) -> str:
+    """One request of a file `bench/lua/replay.lua` sends."""
+    text = "" if body is None else orjson.dumps(body).decode()
+    return f"{method}\t{path}\t{token}\t{text}\n"
+
+
+def onboarded(settings: Settings) -> list[str]:
+    """The ids of the agents onboarded so far, oldest first."""
+    with psycopg.connect(settings.postgres_conninfo()) as conn:
+        rows = conn.execute(
+            f'SELECT originator_id FROM "{settings.postgres_schema}".roster_events '
+            "WHERE topic = 'domain.agent:Agent.Onboarded' ORDER BY notification_id").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def mixed_lines(agent_ids: list[str], token: dict[Role, str]) -> Iterator[str]:
+    """The mixed stream over `agent_ids`, one stage for every agent before the next, so an
+    agent's commands are sent in order (thousands of requests apart, with at most
+    `--connections` in flight)."""
+    for name in MIXED:
+        for agent_id in agent_ids:
+            path = f"/v1/agents/{agent_id}"
+            match name:
+                case "update":
+                    yield request_line("PATCH", path, token[Role.CLERK], {"phone": "9000000001"})
+                case "add_license":
+                    yield request_line("POST", path + "/licenses", token[Role.CLERK],
+                                       license_body())
+                case _:
+                    yield request_line("POST", f"{path}/{name}", token[Role.APPROVER],
+                                       None if name == "approve" else {})
+
+
+def http_run(settings: Settings, seconds: float, connections: int, group_commit: bool,
+             folder: Path) -> dict[str, Row]:
+    """Onboard for `seconds`, then run the mixed stream over what was onboarded, with wrk."""
+    token = tokens()
+    clerk = token[Role.CLERK]
+    onboarding = folder / "onboard.txt"
+    with onboarding.open("w") as out:
+        out.writelines(request_line("POST", "/v1/agents", clerk, onboard_body())
+                       for _ in range(int(seconds * ONBOARD_CEILING)))
+    with served(settings, group_commit) as port:
+        url = f"http://127.0.0.1:{port}"
+        warm = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {clerk}"})
+        for _ in range(WARM_UP):
+            warm.post("/v1/agents", json=onboard_body()).raise_for_status()
+        onboard = wrk.run(url, {}, connections, seconds, requests=onboarding)
+        mixed = folder / "mixed.txt"
+        with mixed.open("w") as out:
+            out.writelines(mixed_lines(onboarded(settings), token))
+        stream = wrk.run(url, {}, connections, seconds, requests=mixed)
+    return {"onboard": (onboard["rps"], onboard["p50"], onboard["p99"]),
+            "mixed": (stream["rps"], stream["p50"], stream["p99"])}
+
+
+# --- (d) batches over HTTP ---------------------------------------------------------------------
+
+def batch_run(settings: Settings, batches: int) -> dict[str, Row]:
+    """Send `batches` batches of `BATCH` onboardings, two at a time; agents/s and the p50/p99
+    of a batch's answer."""
+    clerk = {"Authorization": f"Bearer {tokens()[Role.CLERK]}",
+             "Content-Type": "application/json"}
+    bodies = [orjson.dumps({"agents": [onboard_body() for _ in range(BATCH)]})
+              for _ in range(batches + 1)]
     local = threading.local()
     with served(settings) as port:
-        def send(method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+        def send(body: bytes) -> None:
             if not hasattr(local, "conn"):
-                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             conn: http.client.HTTPConnection = local.conn
-            conn.request(method, path, orjson.dumps(body),
-                         headers | {"Content-Type": "application/json"})
+            conn.request("POST", "/v1/agents:batch", body, clerk)
             answer = conn.getresponse()
-            data = answer.read()
-            assert answer.status < 300, data
-            return orjson.loads(data)
+            result = orjson.loads(answer.read())
+            if answer.status != 207 or result["refused"]:
+                raise RuntimeError(f"a batch was refused: {result}")
 
-        ids: list[str] = []
-
-        def onboard() -> None:
-            ids.append(send("POST", "/v1/agents", onboard_body(), clerk)["agent_id"])
-
-        timed(workers, [onboard] * WARM_UP)
-        ids.clear()
-        onboarding = timed(workers, [onboard] * agents)
-        paths: dict[str, tuple[str, str, dict[str, str], Any]] = {
-                 "update": ("PATCH", "", clerk, {"phone": "9000000001"}),
-                 "approve": ("POST", "/approve", approver, None),
-                 "suspend": ("POST", "/suspend", approver, {}),
-                 "resume": ("POST", "/resume", approver, {})}
-
-        def step(agent_id: str, name: str, _: int) -> None:
-            method, path, who, body = paths.get(name) or ("POST", "/licenses", clerk,
-                                                          license_body())
-            send(method, f"/v1/agents/{agent_id}{path}", body, who)
-
-        mixed = timed(workers, mixed_jobs(ids, step))
-    return {"onboard": onboarding, "mixed": mixed}
+        send(bodies[0])
+        wall, latencies = timed(2, [partial(send, body) for body in bodies[1:]])
+    rate, p50, p99 = summary(wall, latencies)
+    return {"onboard": (rate * BATCH, p50, p99)}
 
 
 # --- (b) application service -------------------------------------------------------------------
@@ -261,41 +324,71 @@ def bare_run(settings: Settings, agents: int, workers: int) -> Timings:
 
 # --- report ------------------------------------------------------------------------------------
 
-def summary(wall: float, latencies: list[float]) -> tuple[float, float, float]:
+def summary(wall: float, latencies: list[float]) -> Row:
     """Commands/s, p50 ms, p99 ms."""
     q = statistics.quantiles(latencies, n=100)
     return len(latencies) / wall, q[49] * 1000, q[98] * 1000
 
 
+def in_process(timings: Timings) -> dict[str, Row]:
+    """Rows of an in-process path (the mixed stream is timed per agent: 5 commands)."""
+    rows = {}
+    for stream, (wall, latencies) in timings.items():
+        if stream == "mixed":
+            latencies = [x / len(MIXED) for x in latencies for _ in MIXED]
+        rows[stream] = summary(wall, latencies)
+    return rows
+
+
+PATHS = ("(a) HTTP, a commit per command", "(a) HTTP, group commit",
+         "(b) application service", "(c) bare eventsourcing", "(d) HTTP batches of 500")
+
+
+def measure(args: argparse.Namespace, label: str, settings: Settings,
+            folder: Path) -> dict[str, Row]:
+    """One path's rows, on a fresh schema."""
+    match label:
+        case "(a) HTTP, a commit per command" | "(a) HTTP, group commit":
+            return http_run(settings, args.seconds, args.connections,
+                            group_commit=label.endswith("group commit"), folder=folder)
+        case "(b) application service":
+            return in_process(service_run(settings, args.agents, args.workers))
+        case "(c) bare eventsourcing":
+            return in_process(bare_run(settings, args.agents, args.workers))
+    return batch_run(settings, args.batches)
+
+
 def main() -> None:
     """Measure each path `--runs` times and print the medians as a table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--agents", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8, help="each wrk measurement")
+    parser.add_argument("--connections", type=int, default=32, help="wrk's clients")
+    parser.add_argument("--agents", type=int, default=1000, help="in-process paths")
+    parser.add_argument("--workers", type=int, default=32, help="in-process threads")
+    parser.add_argument("--batches", type=int, default=20, help="of 500, for (d)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    paths = {"(a) HTTP write API": http_run, "(b) application service": service_run,
-             "(c) bare eventsourcing": bare_run}
-    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-    for _ in range(args.runs):
-        for label, run in paths.items():
-            with fresh_schema() as settings:
-                for stream, (wall, lat) in run(settings, args.agents, args.workers).items():
-                    # the mixed stream is timed per agent (5 commands); report per command
-                    if stream == "mixed":
-                        lat = [x / len(MIXED) for x in lat for _ in MIXED]
-                    results.setdefault((stream, label), []).append(summary(wall, lat))
-    print(f"\nPostgreSQL, {args.agents} agents, {args.workers} workers, "
-          f"median of {args.runs} runs (mixed = {', '.join(MIXED)})\n")
+    wrk.ensure()
+    results: dict[tuple[str, str], list[Row]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(args.runs):
+            for label in PATHS:
+                with fresh_schema() as settings:
+                    for stream, row in measure(args, label, settings, Path(scratch)).items():
+                        results.setdefault((stream, label), []).append(row)
+    print(f"\nPostgreSQL, median of {args.runs} runs; HTTP: wrk, {args.connections} connections, "
+          f"{args.seconds:g} s per stream; in-process: {args.agents} agents on {args.workers} "
+          f"threads; batches: {args.batches} x {BATCH} (mixed = {', '.join(MIXED)})\n")
     print("| stream | path | commands/s | p50 ms | p99 ms | ratio to (c) |")
     print("|---|---|---:|---:|---:|---:|")
     for stream in ("onboard", "mixed"):
         base = statistics.median(r[0] for r in results[(stream, "(c) bare eventsourcing")])
-        for label in paths:
-            rows = results[(stream, label)]
-            rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))
-            print(f"| {stream} | {label} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | "
-                  f"{rate / base:.2f} |")
+        for label in PATHS:
+            rows = results.get((stream, label))
+            if rows:
+                rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))
+                print(f"| {stream} | {label} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | "
+                      f"{rate / base:.2f} |")
 
 
 if __name__ == "__main__":

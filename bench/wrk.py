@@ -26,14 +26,17 @@ def _ms(text: str) -> float:
 
 
 def run(url: str, headers: dict[str, str], connections: int, seconds: float,
-        threads: int = 2) -> dict[str, float]:
+        threads: int = 2, requests: Path | None = None) -> dict[str, float]:
     """`wrk --latency` against `url` (an answer may take up to 30 s): requests per second
     and the p50, p90 and p99 in ms; raises when any answer was not 2xx or 3xx, or a socket
-    failed."""
+    failed. With `requests`, wrk sends that file's requests in order (`lua/replay.lua`)."""
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
             "--timeout", "30s", url]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
+    if requests is not None:
+        args[1:1] = ["-s", str(ROOT / "bench" / "lua" / "replay.lua")]
+        args += ["--", str(requests), str(threads)]
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk met errors:\n{out}")

@@ -80,6 +80,23 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
                 [(agent,) for agent in gone])
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        """Lock the table and notify as `eventsourcing` does, then insert the events as four
+        arrays in binary, which psycopg dumps in C (the array of a composite type that
+        `eventsourcing` sends is dumped in Python, a third of a large group's cost)."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        insert = sql.SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id").format(
+                sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+        curs.execute(insert, ([e.originator_id for e in stored_events],
+                              [e.originator_version for e in stored_events],
+                              [e.topic for e in stored_events],
+                              [e.state for e in stored_events]))
+
     def taken(self, slots: Sequence[Slot]) -> set[Slot]:
         """Those of `slots` (aggregate id, version) that hold an event already; one query."""
         if not slots:

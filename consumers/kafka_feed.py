@@ -88,8 +88,8 @@ class KafkaFeed:
         ]
         for applier in self.appliers:
             applier.apply(deliveries)
-        if polled:
-            self._consumer.commit({
+        if polled:  # monitoring only: no need to wait for the broker's answer
+            self._consumer.commit_async({
                 tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1)
                 for tp, messages in polled.items()
             })

@@ -20,6 +20,7 @@ from kafka.errors import KafkaError
 from consumers import metrics
 from consumers.lease import Lease
 from consumers.log import EventLog
+from consumers.wakeup import LogWakeup
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ class Relay:
     """Moves the log into one topic; `run` loops, `publish_once` does one page."""
 
     def __init__(self, log: EventLog, lease: Lease, publish: Publish, topic: str,
-                 batch: int = 1000) -> None:
+                 batch: int = 1000, wakeup: LogWakeup | None = None) -> None:
         self._log = log
+        self._wakeup = wakeup
         self._lease = lease
         self._publish = publish
         self._topic = topic
@@ -72,6 +74,11 @@ class Relay:
             self._position = int(row[0])
         return self._position
 
+    def close(self) -> None:
+        """Stop listening for inserts."""
+        if self._wakeup is not None:
+            self._wakeup.close()
+
     def publish_once(self) -> int:
         """Publish the next page of the log if this relay is active; the events published."""
         self.active = self._lease.held()
@@ -97,12 +104,17 @@ class Relay:
         return len(page.envelopes)
 
     def run(self, stop: threading.Event, interval: float = 0.05, max_backoff: float = 10.0) -> None:
-        """Publish until `stop` is set, backing off while Kafka or PostgreSQL fail."""
+        """Publish until `stop` is set, backing off while Kafka or PostgreSQL fail. With the
+        log caught up it waits `interval` (a second on standby), or, with a `wakeup`, until
+        the next insert if that comes first."""
         backoff = interval
         while not stop.is_set():
             try:
                 published = self.publish_once()
                 backoff = interval
+                if not published and self._wakeup is not None and self.active:
+                    self._wakeup.wait(interval)
+                    continue
             except (KafkaError, psycopg.OperationalError, *StoreError) as error:
                 metrics.RELAY_FAILURES.inc()
                 self._position = None

@@ -153,10 +153,10 @@ def token(
 def relay() -> None:
     """Publish the event store's log to Kafka (a second relay waits as standby)."""
     settings = _settings()
-    the_relay = pipeline.relay(settings)
-    health.serve(settings.health_host, settings.relay_health_port,
-                 partial(pipeline.relay_check, settings, the_relay))
-    the_relay.run(_stop_on_signals())
+    with contextlib.closing(pipeline.relay(settings)) as the_relay:
+        health.serve(settings.health_host, settings.relay_health_port,
+                     partial(pipeline.relay_check, settings, the_relay))
+        the_relay.run(_stop_on_signals())
 
 
 @exports.command("worker")

@@ -33,6 +33,7 @@ from consumers.redis_refresh import RedisRefresh
 from consumers.relay import Relay
 from consumers.snapshot import Snapshots
 from consumers.verify import Verification
+from consumers.wakeup import LogWakeup
 from projections import generations as generations_registry
 from projections.catalog import CACHED, PROJECTIONS
 from projections.generations import Generation, State
@@ -98,12 +99,16 @@ def appliers(settings: Settings, chosen: Sequence[Projection], source: str) -> l
 
 
 def relay(settings: Settings) -> Relay:
-    """The relay from the event store to the topic, which it creates if missing."""
+    """The relay from the event store to the topic, which it creates if missing; on
+    PostgreSQL it wakes at each insert (its recorder's notifications)."""
     ensure_topic(settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions)
     publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
     lease = Lease(settings.read_models_conninfo(), f"roster.relay.{settings.kafka_topic}")
-    return Relay(EventLog(agent_service(settings)), lease, publisher.publish,
-                 settings.kafka_topic, settings.relay_batch)
+    service = agent_service(settings)
+    channel = getattr(service.recorder, "channel_name", None)
+    wakeup = LogWakeup(settings.postgres_conninfo(), channel) if channel else None
+    return Relay(EventLog(service), lease, publisher.publish, settings.kafka_topic,
+                 settings.relay_batch, wakeup)
 
 
 def document_cache(settings: Settings) -> DocumentCache:

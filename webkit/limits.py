@@ -62,7 +62,8 @@ class RequestLimits:
 
         async def timed_receive() -> Message:
             try:
-                return await asyncio.wait_for(receive(), self.limits.body_seconds)
+                async with asyncio.timeout(self.limits.body_seconds):
+                    return await receive()
             except TimeoutError:
                 raise _BodyStalled from None
 
