@@ -9,7 +9,7 @@ Commands saved at the same time share one transaction (`commands.group_commit`),
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -33,7 +33,6 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from commands import models
 from commands.data_keys import DataKeys, MasterKey
 from commands.errors import (
-    AlreadyClaimed,
     DeliveryReplayed,
     IdempotencyKeyReused,
     StoreUnavailable,
@@ -43,7 +42,7 @@ from commands.group_commit import GroupCommitter
 from commands.key_recorders import KeyedPostgresRecorder, KeyedSqliteRecorder, with_keyed_recorder
 from commands.key_tables import key_table
 from commands.positions import position_of
-from commands.records import HierarchyLock, IdempotencyRecord, UniqueKey, WebhookDelivery
+from commands.records import HierarchyLock, IdempotencyRecord, WebhookDelivery
 from commands.sealing import SealingMapper
 from commands.stores import prepare
 from commands.transcodings import register_domain_values
@@ -115,13 +114,12 @@ def _last(events: list[DomainEventProtocol[UUID]], ids: list[int], agent_id: UUI
 @dataclass
 class _Step:
     """A command of a batch that ran: its place in the batch, its agent, the aggregates it
-    changed, their new events and the values it claimed."""
+    changed and their new events."""
 
     index: int
     agent: Agent
     aggregates: list[Aggregate]
     events: list[DomainEventProtocol[UUID]] = field(default_factory=list)
-    claims: list[UniqueKey] = field(default_factory=list)
 
 
 class AgentService(Application[UUID]):
@@ -317,42 +315,42 @@ class AgentService(Application[UUID]):
                     outcomes[index] = answered
             except DomainError as error:
                 outcomes[index] = error
-        while True:
-            steps, refused = self._chain(items, [i for i in range(len(items))
-                                                 if i not in outcomes])
-            taken = self.keyed_recorder.taken(
-                [(key.id, key.version) for step in steps for key in step.claims])
-            clashing = {step.index: key.kind for step in steps for key in step.claims
-                        if (key.id, key.version) in taken}
-            if not clashing:
-                break
-            outcomes |= {index: AlreadyClaimed(kind) for index, kind in clashing.items()}
+        todo = [index for index in range(len(items)) if index not in outcomes]
+        steps, refused, claimed = self._chain(items, todo, frozenset())
+        taken = {key for key, _ in self.keyed_recorder.taken(sorted((c, 1) for c in claimed))}
+        if taken:  # again, each command refused for the first of its values held anywhere
+            steps, refused, _ = self._chain(items, todo, taken)
         outcomes |= refused
         if steps:
             self._save_steps(steps, delivery, outcomes)
         return [outcomes[index] for index in range(len(items))]
 
-    def _chain(self, items: Sequence[tuple[Request, Change]],
-               todo: list[int]) -> tuple[list[_Step], dict[int, DomainError]]:
-        """Run the commands at `todo` in order, each on copies of what the earlier left."""
+    def _chain(self, items: Sequence[tuple[Request, Change]], todo: list[int],
+               taken: Set[UUID]) -> tuple[list[_Step], dict[int, DomainError], set[UUID]]:
+        """Run the commands at `todo` in order, each on copies of what the earlier left, and
+        refuse those claiming a value held already (in the store: the claims of `taken`);
+        the steps, the refusals and every claim made (the refused commands' too)."""
         earlier: dict[UUID, Aggregate] = {}
         steps: list[_Step] = []
         refused: dict[int, DomainError] = {}
+        claimed: set[UUID] = set()
         for index in todo:
             request, change = items[index]
             unit = Unit(self.repository, self.index_key, request.expected_version, earlier)
             try:
                 agent = change(unit)
                 self._remember(request, unit, agent)
-                unit.check_batch_claims()
+                unit.check_batch_claims(taken)
             except DomainError as error:
                 refused[index] = error
                 continue
-            step = _Step(index, agent, unit.pending(), claims=unit.claims)
+            finally:
+                claimed.update(key.id for key in unit.claims)
+            step = _Step(index, agent, unit.pending())
             step.events = [e for a in step.aggregates for e in a.collect_events()]
             earlier.update((a.id, a) for a in step.aggregates)
             steps.append(step)
-        return steps, refused
+        return steps, refused, claimed
 
     def _save_steps(self, steps: list[_Step], delivery: tuple[str, str] | None,
                     outcomes: dict[int, Outcome]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from hashlib import sha256
 from uuid import UUID
 
@@ -98,11 +98,11 @@ class Unit:
             if key.id in self._repository:
                 raise AlreadyClaimed(key.kind)
 
-    def check_batch_claims(self) -> None:
-        """Raise `AlreadyClaimed` for the first claimed value an earlier command of the batch
-        claimed."""
+    def check_batch_claims(self, taken: Set[UUID]) -> None:
+        """Raise `AlreadyClaimed` for the first claimed value held already: in the store
+        (the claims of `taken`) or by an earlier command of the batch."""
         for key in self._claims:
-            if key.id in self._earlier:
+            if key.id in taken or key.id in self._earlier:
                 raise AlreadyClaimed(key.kind)
 
     def owner(self, kind: str, value: str) -> UUID:
