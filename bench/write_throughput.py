@@ -5,7 +5,8 @@
     issue 19) and with group commit (the default);
 (b) the application service in-process (`--workers` threads, group commit);
 (c) a bare `eventsourcing` save loop of the same aggregate (`--workers` threads): the baseline;
-(d) `POST /v1/agents:batch`, 500 onboardings per request, two requests at a time, in agents/s.
+(d) `POST /v1/agents:batch`, 500 onboardings per request, `--batch-clients` requests at a time
+    (4: two per worker; with two, uvicorn sometimes hands both to one worker), in agents/s.
 
     .venv/bin/python -m bench.write_throughput [--seconds 8] [--agents 1000] [--runs 3]
 """
@@ -204,9 +205,9 @@ def http_run(settings: Settings, seconds: float, connections: int, group_commit:
 
 # --- (d) batches over HTTP ---------------------------------------------------------------------
 
-def batch_run(settings: Settings, batches: int) -> dict[str, Row]:
-    """Send `batches` batches of `BATCH` onboardings, two at a time; agents/s and the p50/p99
-    of a batch's answer."""
+def batch_run(settings: Settings, batches: int, clients: int) -> dict[str, Row]:
+    """Send `batches` batches of `BATCH` onboardings, `clients` at a time; agents/s and the
+    p50/p99 of a batch's answer."""
     clerk = {"Authorization": f"Bearer {tokens()[Role.CLERK]}",
              "Content-Type": "application/json"}
     bodies = [orjson.dumps({"agents": [onboard_body() for _ in range(BATCH)]})
@@ -224,7 +225,7 @@ def batch_run(settings: Settings, batches: int) -> dict[str, Row]:
                 raise RuntimeError(f"a batch was refused: {result}")
 
         send(bodies[0])
-        wall, latencies = timed(2, [partial(send, body) for body in bodies[1:]])
+        wall, latencies = timed(clients, [partial(send, body) for body in bodies[1:]])
     rate, p50, p99 = summary(wall, latencies)
     return {"onboard": (rate * BATCH, p50, p99)}
 
@@ -355,7 +356,7 @@ def measure(args: argparse.Namespace, label: str, settings: Settings,
             return in_process(service_run(settings, args.agents, args.workers))
         case "(c) bare eventsourcing":
             return in_process(bare_run(settings, args.agents, args.workers))
-    return batch_run(settings, args.batches)
+    return batch_run(settings, args.batches, args.batch_clients)
 
 
 def main() -> None:
@@ -366,6 +367,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=1000, help="in-process paths")
     parser.add_argument("--workers", type=int, default=32, help="in-process threads")
     parser.add_argument("--batches", type=int, default=20, help="of 500, for (d)")
+    parser.add_argument("--batch-clients", type=int, default=4,
+                        help="batches in flight at once, for (d)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     wrk.ensure()
@@ -378,17 +381,19 @@ def main() -> None:
                         results.setdefault((stream, label), []).append(row)
     print(f"\nPostgreSQL, median of {args.runs} runs; HTTP: wrk, {args.connections} connections, "
           f"{args.seconds:g} s per stream; in-process: {args.agents} agents on {args.workers} "
-          f"threads; batches: {args.batches} x {BATCH} (mixed = {', '.join(MIXED)})\n")
-    print("| stream | path | commands/s | p50 ms | p99 ms | ratio to (c) |")
-    print("|---|---|---:|---:|---:|---:|")
+          f"threads; batches: {args.batches} x {BATCH}, {args.batch_clients} at a time "
+          f"(mixed = {', '.join(MIXED)})\n")
+    print("| stream | path | commands/s | p50 ms | p99 ms | ratio to (c) | each run |")
+    print("|---|---|---:|---:|---:|---:|---|")
     for stream in ("onboard", "mixed"):
         base = statistics.median(r[0] for r in results[(stream, "(c) bare eventsourcing")])
         for label in PATHS:
             rows = results.get((stream, label))
             if rows:
                 rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))
+                each = " / ".join(f"{r[0]:,.0f}" for r in rows)
                 print(f"| {stream} | {label} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | "
-                      f"{rate / base:.2f} |")
+                      f"{rate / base:.2f} | {each} |")
 
 
 if __name__ == "__main__":
