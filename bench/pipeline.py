@@ -1,19 +1,18 @@
 """Event pipeline: (a) catch-up rate of the agent summary from a Kafka topic pre-filled with
 `--agents` x 5 events, against (b) the raw kafka-python consume-only rate and `eventsourcing`'s
 own `ProjectionRunner` building the same table from the event store, all in one run; then
-(c) freshness, write accepted to summary row committed, at a steady command rate.
+(c) freshness, write accepted to summary row committed, at a steady command rate, with the write
+API, the relay and the consumer in processes of their own (`bench.freshness`, one run).
 
-    .venv/bin/python -m bench.pipeline [--agents 40000] [--runs 3] [--rate 200] [--seconds 20]
+    .venv/bin/python -m bench.pipeline [--agents 40000] [--runs 3] [--rate 500] [--seconds 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,10 +24,9 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from kafka import KafkaConsumer
 from psycopg.rows import tuple_row
 
+from bench import freshness
 from bench.write_throughput import fresh_schema
-from commands import models
-from commands.service import AgentService, Request
-from consumers.applier import Applier, Delivery
+from commands.service import AgentService
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import Publisher, ensure_topic
 from consumers.lease import Lease
@@ -40,7 +38,7 @@ from projections.agent_summary import AgentSummaryProjection
 from roster import pipeline
 from roster.settings import Settings
 from tests.agents import active_agent
-from tests.builders import TODAY, onboard_body
+from tests.builders import TODAY
 
 BY = Provenance("bench", "bench")
 EVENTS_PER_AGENT = 5
@@ -81,8 +79,8 @@ def with_schema(settings: Settings, schema: str) -> Settings:
     return settings.model_copy(update={"postgres_schema": schema})
 
 
-def summary_catch_up(settings: Settings, events: int) -> tuple[float, Settings]:
-    """Events/s of a fresh summary consumer reading the whole topic, and its settings."""
+def summary_catch_up(settings: Settings, events: int) -> float:
+    """Events/s of a fresh summary consumer reading the whole topic."""
     target = with_schema(settings, f"bench_read_{uuid.uuid4().hex[:8]}")
     applier = pipeline.applier(target, pipeline.generations(target), AgentSummaryProjection(),
                                settings.kafka_topic)
@@ -97,7 +95,7 @@ def summary_catch_up(settings: Settings, events: int) -> tuple[float, Settings]:
         seen += got
     elapsed = time.perf_counter() - started
     feed.close()
-    return events / elapsed, target
+    return events / elapsed
 
 
 def raw_consume(settings: Settings, events: int) -> float:
@@ -170,77 +168,13 @@ def projection_runner(settings: Settings, limit: int) -> float:
     return limit / (time.perf_counter() - started)
 
 
-WRITERS = 8
-"""Writer threads for the freshness load: one alone cannot reach 200 commands/s."""
-
-
-def write_steadily(service: AgentService, rate: float, deadline: float,
-                   accepted: dict[tuple[uuid.UUID, int], float]) -> None:
-    """Onboard agents at about `rate` per second until `deadline`, noting when each answered."""
-    request = Request.by("bench", "fresh")
-    while time.monotonic() < deadline:
-        began = time.monotonic()
-        result = service.onboard(models.OnboardAgent(**onboard_body()), request)
-        accepted[(result.agent_id, result.version)] = time.time()
-        time.sleep(max(0.0, 1 / rate - (time.monotonic() - began)))
-
-
-def freshness(settings: Settings, caught_up: Settings, service: AgentService, rate: float,
-              seconds: float) -> list[float]:
-    """Seconds from each accepted command to its summary row committed, at `rate` commands/s,
-    with the relay and a consumer (on a summary already at the head) running alongside."""
-    accepted: dict[tuple[uuid.UUID, int], float] = {}
-    visible: dict[tuple[uuid.UUID, int], float] = {}
-
-    class Timed(Applier):
-        def apply(self, deliveries: Sequence[Delivery]) -> None:
-            super().apply(deliveries)
-            now = time.time()
-            for e in (d.envelope for d in deliveries if d.envelope is not None):
-                visible.setdefault((e.agent_id, e.agent_version), now)
-
-    store = pipeline.generations(caught_up)
-    store.ensure_live(AgentSummaryProjection())
-    applier = Timed(store.live(AgentSummaryProjection.name), AgentSummaryProjection(),
-                    settings.kafka_topic)
-    publisher = Publisher(settings.kafka_bootstrap, settings.kafka_topic)
-    relay = Relay(EventLog(service), Lease(settings.read_models_conninfo(), "bench.fresh"),
-                  publisher.publish, settings.kafka_topic, 1000)
-    feed = KafkaFeed(settings.kafka_bootstrap, settings.kafka_topic,
-                     f"bench-fresh-{uuid.uuid4().hex[:8]}", [applier], batch=500)
-    stop = threading.Event()
-    threads = [threading.Thread(target=relay.run, args=(stop, 0.02)),
-               threading.Thread(target=feed.run, args=(stop,))]
-    for thread in threads:
-        thread.start()
-    time.sleep(3)
-    deadline = time.monotonic() + seconds
-    writers = [threading.Thread(target=write_steadily, args=(service, rate / WRITERS, deadline,
-                                                             accepted)) for _ in range(WRITERS)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join()
-    time.sleep(3)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    publisher.close()
-    return sorted(visible[k] - t for k, t in accepted.items() if k in visible)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile of sorted `values`."""
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
 def main() -> None:
     """Run every measurement and print a table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--agents", type=int, default=40_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--runner-events", type=int, default=20_000)
-    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     with fresh_schema() as base:
@@ -256,13 +190,13 @@ def main() -> None:
         print(f"relayed in {relay_seconds:.1f}s ({events / relay_seconds:,.0f} events/s)")
         rates: dict[str, list[float]] = {"summary": [], "raw": [], "runner": []}
         for run in range(args.runs):
-            rate, caught_up = summary_catch_up(settings, events)
+            rate = summary_catch_up(settings, events)
             rates["summary"].append(rate)
             rates["raw"].append(raw_consume(settings, events))
             rates["runner"].append(projection_runner(settings, args.runner_events))
             print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:,.0f}/s" for k, v in rates.items()))
-        latencies = freshness(settings, caught_up, service, args.rate, args.seconds)
         service.close()
+    fresh = freshness.one_run(args.rate, args.seconds)
     median = {k: statistics.median(v) for k, v in rates.items()}
     print(f"\n{args.agents * EVENTS_PER_AGENT} events, {PARTITIONS} partitions, "
           f"medians of {args.runs} runs")
@@ -273,10 +207,10 @@ def main() -> None:
                         ("runner", "(b) eventsourcing ProjectionRunner")):
         print(f"| {label} | {median[name]:,.0f} | {median[name] / median['runner']:.1f} | "
               f"{median[name] / median['raw']:.2f} |")
-    print(f"\n(c) freshness, {args.rate:.0f} commands/s asked for {args.seconds:.0f}s: "
-          f"{len(latencies)} writes ({len(latencies) / args.seconds:.0f}/s), "
-          f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms")
+    print(f"\n(c) freshness (bench.freshness: write API, relay and consumer in processes of "
+          f"their own), {args.rate:.0f} onboardings/s asked for {args.seconds:.0f}s: "
+          f"{fresh['rate']:.0f}/s reached, p50 {fresh['total p50']:.0f} ms, "
+          f"p99 {fresh['total p99']:.0f} ms")
 
 
 if __name__ == "__main__":
