@@ -148,7 +148,7 @@ class AgentService(Application[UUID]):
         grouped = env.get("GROUP_COMMIT", "on") == "on"
         self._committer = GroupCommitter(
             recorder, int(env.get("GROUP_COMMIT_MAX_EVENTS", "5000")),
-            float(env.get("GROUP_COMMIT_WINDOW_MS", "1")) / 1000,
+            float(env.get("GROUP_COMMIT_WINDOW_MS", "0")) / 1000,
         ) if grouped and isinstance(recorder, KeyedPostgresRecorder | KeyedSqliteRecorder) else None
 
     @property

@@ -95,8 +95,9 @@ class Settings(BaseSettings):
 
     group_commit: bool = True
     """Save the events of commands that arrive together in one transaction."""
-    group_commit_window_ms: float = Field(default=1.0, ge=0, le=50)
-    """How long a group waits for more commands once the queue runs dry."""
+    group_commit_window_ms: float = Field(default=0.0, ge=0, le=50)
+    """How long a group waits for more commands once none are queued (0: a group is what
+    queued up while the previous one was written; a wait adds to a lone command's latency)."""
     group_commit_max_events: int = Field(default=5000, ge=1)
     """The most events one group writes (a batch bigger than this is written alone)."""
 
