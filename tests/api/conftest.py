@@ -43,6 +43,14 @@ class Caller:
         return agent_id
 
 
+def approved(clerk: Caller, approver: Caller) -> tuple[dict[str, Any], str]:
+    """An agent onboarded and approved (one who may manage others): its body and id."""
+    body = onboard_body()
+    agent = clerk.onboard(**body)
+    approver.post(f"/v1/agents/{agent}/approve")
+    return body, agent
+
+
 @pytest.fixture
 def client(settings: Settings, service: AgentService) -> Iterator[TestClient]:
     with TestClient(wiring.write_api(settings, service)) as test_client:

@@ -9,7 +9,7 @@ import orjson
 from fastapi.testclient import TestClient
 
 from roster.settings import Settings
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, approved
 from tests.api.test_hrms_webhook import send
 from tests.builders import onboard_body
 
@@ -51,8 +51,7 @@ def test_each_item_of_a_batch_is_answered_on_its_own_and_a_refused_one_writes_no
 def test_a_batch_under_one_manager_chains_the_managers_versions(
     clerk: Caller, approver: Caller, viewer: Caller
 ) -> None:
-    boss = clerk.onboard()
-    approver.post(f"/v1/agents/{boss}/approve")
+    _, boss = approved(clerk, approver)
     answer = batch(clerk, [onboard_body(manager_id=boss) for _ in range(40)])
     assert answer["accepted"] == 40
     events = viewer.get(f"/v1/agents/{boss}/events").json()["events"]
@@ -88,9 +87,7 @@ def test_a_batch_is_bounded_to_500_items_in_a_body_past_the_single_command_bound
 def test_an_hr_batch_delivery_moves_many_once_and_answers_each(
     client: TestClient, settings: Settings, clerk: Caller, approver: Caller, viewer: Caller
 ) -> None:
-    boss_body = onboard_body()
-    boss = clerk.onboard(**boss_body)
-    approver.post(f"/v1/agents/{boss}/approve")
+    boss_body, boss = approved(clerk, approver)
     bodies = [onboard_body() for _ in range(5)]
     ids = [clerk.onboard(**body) for body in bodies]
     changes: list[dict[str, Any]] = [

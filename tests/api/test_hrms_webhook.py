@@ -9,7 +9,7 @@ import orjson
 from fastapi.testclient import TestClient
 
 from roster.settings import Settings
-from tests.api.conftest import Caller
+from tests.api.conftest import Caller, approved
 from tests.api.test_agent_routes import problem
 from tests.builders import onboard_body
 from writeapi.hrms import signature
@@ -41,9 +41,7 @@ def test_an_hr_update_changes_the_agent_as_actor_hrms(
 def test_an_hr_transfer_moves_office_and_manager(
     client: TestClient, settings: Settings, clerk: Caller, approver: Caller, viewer: Caller
 ) -> None:
-    boss_body = onboard_body()
-    boss = clerk.onboard(**boss_body)
-    approver.post(f"/v1/agents/{boss}/approve")
+    boss_body, boss = approved(clerk, approver)
     body = onboard_body()
     agent = clerk.onboard(**body)
     answer = send(client, settings, {
