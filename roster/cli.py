@@ -33,6 +33,7 @@ from projections.verification import Verdict
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
 from roster.key_commands import keys
+from roster.logs import LogFormat
 from roster.settings import Settings, Transport
 from roster.verdicts import verdict_lines
 from webkit.auth import Role, issue_signed_token, issue_token
@@ -62,10 +63,12 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _settings() -> Settings:
-    """Settings from the environment, with JSON logs configured at their level."""
+def _settings(server: bool = False) -> Settings:
+    """Settings from the environment, with logs configured at their level: JSON for a server,
+    readable lines for a person at a terminal, unless `ROSTER_LOG_FORMAT` says otherwise."""
     settings = Settings()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format
+                   or (LogFormat.JSON if server else LogFormat.HUMAN))
     return settings
 
 
@@ -76,7 +79,7 @@ def writeapi(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the write API."""
-    settings = _settings()
+    settings = _settings(server=True)
     uvicorn.run("roster.wiring:write_api_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False,
                 **settings.server_options())
@@ -89,7 +92,7 @@ def readapi(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the read API."""
-    settings = _settings()
+    settings = _settings(server=True)
     uvicorn.run("roster.wiring:read_api_from_env", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False,
                 **settings.server_options())
@@ -152,7 +155,7 @@ def token(
 @cli.command()
 def relay() -> None:
     """Publish the event store's log to Kafka (a second relay waits as standby)."""
-    settings = _settings()
+    settings = _settings(server=True)
     with contextlib.closing(pipeline.relay(settings)) as the_relay:
         health.serve(settings.health_host, settings.relay_health_port,
                      partial(pipeline.relay_check, settings, the_relay))
@@ -163,7 +166,7 @@ def relay() -> None:
 def exports_worker() -> None:
     """Take queued export runs and write their files until SIGTERM (several may run; each
     run is taken by one); removes expired files."""
-    settings = _settings()
+    settings = _settings(server=True)
     os.nice(settings.export_nice)
     pipeline.export_worker(settings).run(_stop_on_signals())
 
@@ -179,7 +182,7 @@ def consume(
 ) -> None:
     """Apply events to projections until SIGTERM, exactly once, from Kafka or (with
     ROSTER_TRANSPORT=log) straight from the event store's log."""
-    settings = _settings()
+    settings = _settings(server=True)
     chosen = _chosen(projection)
     stop = _stop_on_signals()
     if settings.transport is Transport.LOG:

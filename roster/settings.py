@@ -14,6 +14,7 @@ import limits
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from roster.logs import LogFormat
 from webkit.limits import Limits
 
 DEV_SECRET = "roster-embedded-dev-secret-not-for-production"  # noqa: S105
@@ -137,6 +138,9 @@ class Settings(BaseSettings):
     cors_origins: tuple[str, ...] = ()
     """Origins whose browsers may call the APIs, as a JSON list; CORS is off when empty."""
     log_level: str = "INFO"
+    log_format: LogFormat | None = None
+    """`json` or `human` for every process; unset, the servers write JSON and `roster dev`
+    and the command line readable coloured lines."""
 
     exports_dir: Path | None = None
     """Where export files are written; `exports` under the data folder when unset."""
