@@ -14,7 +14,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -80,6 +80,8 @@ class GroupCommitter:
         self.groups = 0
         """How many groups were gathered (each written in one transaction, or fewer when
         some of its commands were found stale)."""
+        self.on_group: Callable[[int], None] | None = None
+        """Told the number of commands of each group before it is written (for metrics)."""
 
     def commit(self, events: Sequence[StoredEvent],
                key_changes: dict[UUID, Any]) -> list[int]:
@@ -115,6 +117,8 @@ class GroupCommitter:
                 return
             group, stopping = self._gather(first)
             self.groups += 1
+            if self.on_group is not None:
+                self.on_group(len(group))
             try:
                 self._write(group)
             except Exception as error:  # every waiting command gets the failure

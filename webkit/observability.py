@@ -45,6 +45,10 @@ class Metrics:
                                  buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
         self.commands = Counter("roster_commands_total", "Commands by type and outcome",
                                 ["command", "outcome"], registry=self.registry)
+        self.group_commit = Histogram(
+            "roster_group_commit_commands", "Commands saved together in one event-store "
+            "transaction (group commit)", registry=self.registry,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
         self.rate_limited = Counter("roster_rate_limited_total",
                                     "Requests refused over a rate limit, by rule", ["rule"],
                                     registry=self.registry)

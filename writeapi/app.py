@@ -41,6 +41,8 @@ def create_app(service: AgentService, config: WriteApiConfig,
     app.state.config = config
     app.state.verifier = config.verifier
     app.state.metrics = Metrics()
+    if service.committer is not None:
+        service.committer.on_group = app.state.metrics.group_commit.observe
     problems.install(app)
     declare_problems(app, limited=config.rate_limits is not None)
     for router in (agents.router, privacy.router, webhooks.router, ops.router):

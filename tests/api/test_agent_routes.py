@@ -181,4 +181,5 @@ def test_health_and_metrics(clerk: Caller, client: TestClient) -> None:
     metrics = client.get("/metrics").text
     assert 'roster_commands_total{command="onboard",outcome="accepted"} 1.0' in metrics
     assert "roster_http_request_seconds_bucket" in metrics
+    assert "roster_group_commit_commands_count 1.0" in metrics, "the onboarding's group"
     assert client.get("/docs").status_code == 200
