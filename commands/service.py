@@ -293,8 +293,6 @@ class AgentService(Application[UUID]):
         command changes nothing and holds up none of the others. `delivery` (a webhook's
         sender and delivery id) is recorded with them, and a replay of it is refused."""
         try:
-            if delivery is not None:
-                self._check_delivery(delivery)
             for _ in range(ATTEMPTS):
                 try:
                     return self._batch_once(items, delivery)
@@ -308,6 +306,8 @@ class AgentService(Application[UUID]):
 
     def _batch_once(self, items: Sequence[tuple[Request, Change]],
                     delivery: tuple[str, str] | None) -> list[Outcome]:
+        if delivery is not None:  # checked on every attempt: a racing replay may have won
+            self._check_delivery(delivery)
         outcomes: dict[int, Outcome] = {}
         for index, (request, _) in enumerate(items):
             try:
