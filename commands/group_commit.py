@@ -11,6 +11,7 @@ the group is committed.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -22,6 +23,8 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
+
+log = logging.getLogger(__name__)
 
 Slot = tuple[UUID, int]
 """An aggregate's id and one of its versions: where an event goes in the log."""
@@ -117,14 +120,21 @@ class GroupCommitter:
                 return
             group, stopping = self._gather(first)
             self.groups += 1
-            if self.on_group is not None:
-                self.on_group(len(group))
+            self._tell(len(group))
             try:
                 self._write(group)
             except Exception as error:  # every waiting command gets the failure
                 for submission in group:
                     if not submission.done.done():
                         submission.done.set_exception(error)
+
+    def _tell(self, commands: int) -> None:
+        """Tell `on_group` of a group; its failure is logged, never the commands'."""
+        if self.on_group is not None:
+            try:
+                self.on_group(commands)
+            except Exception:
+                log.exception("counting a group commit failed")
 
     def _gather(self, first: _Submission) -> tuple[list[_Submission], bool]:
         """`first` and what queues up behind it; whether the committer was told to stop."""

@@ -101,3 +101,15 @@ def test_a_closed_committer_writes_what_was_queued(service: AgentService) -> Non
     results = at_once(lambda: committer.commit(events, {}), committer.close)
     assert isinstance(results[0], list)
     assert list(service.recorder.select_events(events[0].originator_id))
+
+
+def test_a_failing_count_of_groups_fails_no_command(service: AgentService) -> None:
+    committer = service.committer
+    assert committer is not None
+
+    def broken(_: int) -> None:
+        raise RuntimeError("metrics down")
+
+    committer.on_group = broken
+    result = service.onboard(models.OnboardAgent(**onboard_body()), CLERK)
+    assert result.version >= 1
