@@ -5,6 +5,7 @@ tombstone) with the erasure. The change and its events commit together or not at
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -87,25 +88,31 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
         `eventsourcing` sends is dumped in Python, a third of a large group's cost)."""
         self._lock_table(curs)
         self._notify_channel(curs)
-        insert = sql.SQL(
-            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id").format(
-                sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
-        curs.execute(insert, ([e.originator_id for e in stored_events],
+        curs.execute(self._insert_arrays, ([e.originator_id for e in stored_events],
                               [e.originator_version for e in stored_events],
                               [e.topic for e in stored_events],
                               [e.state for e in stored_events]))
+
+    @cached_property
+    def _insert_arrays(self) -> sql.Composed:
+        return sql.SQL(
+            "INSERT INTO {} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id").format(self._events_table)
+
+    @cached_property
+    def _events_table(self) -> sql.Identifier:
+        return sql.Identifier(self.datastore.schema, self.events_table_name)
 
     def taken(self, slots: Sequence[Slot]) -> set[Slot]:
         """Those of `slots` (aggregate id, version) that hold an event already; one query."""
         if not slots:
             return set()
         query = sql.SQL(
-            "SELECT e.originator_id, e.originator_version FROM {}.{} AS e "
+            "SELECT e.originator_id, e.originator_version FROM {} AS e "
             "JOIN unnest(%s::uuid[], %s::bigint[]) AS s(id, version) "
             "ON e.originator_id = s.id AND e.originator_version = s.version").format(
-                sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name))
+                self._events_table)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, ([s[0] for s in slots], [s[1] for s in slots]))
             return {(row["originator_id"], row["originator_version"]) for row in curs.fetchall()}
