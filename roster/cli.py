@@ -33,7 +33,6 @@ from projections.verification import Verdict
 from roster import demo, health, logs, pipeline, rebuilds, wiring
 from roster import dev as embedded
 from roster.key_commands import keys
-from roster.logs import LogFormat
 from roster.settings import Settings, Transport
 from roster.verdicts import verdict_lines
 from webkit.auth import Role, issue_signed_token, issue_token
@@ -67,8 +66,7 @@ def _settings(server: bool = False) -> Settings:
     """Settings from the environment, with logs configured at their level: JSON for a server,
     readable lines for a person at a terminal, unless `ROSTER_LOG_FORMAT` says otherwise."""
     settings = Settings()
-    logs.configure(settings.log_level, settings.log_format
-                   or (LogFormat.JSON if server else LogFormat.HUMAN))
+    logs.configure(settings.log_level, settings.log_format, person=not server)
     return settings
 
 
@@ -222,7 +220,7 @@ def rebuild(
     resumes from where it stood when started again."""
     settings = _settings()
     if quiet:
-        logs.configure("WARNING")
+        logs.configure("WARNING", settings.log_format, person=True)
     store = pipeline.generations(settings)
     if status:
         for line in rebuilds.status_lines(store.registry.run(generations.listed)):
@@ -286,7 +284,7 @@ def verify(
     --repair: when anything still differs)."""
     settings = _settings()
     if quiet or as_json:
-        logs.configure("WARNING")
+        logs.configure("WARNING", settings.log_format, person=True)
     if not projection and not every:
         raise typer.BadParameter("name projections to verify, or --all")
     chosen = _chosen(None if every else projection)
@@ -362,7 +360,7 @@ def snapshot_create(
     serves them with ?snapshot=NAME."""
     settings = _settings()
     if quiet:
-        logs.configure("WARNING")
+        logs.configure("WARNING", settings.log_format, person=True)
     chosen = _chosen(list(projection or SNAPSHOT_PROJECTIONS))
     store = pipeline.generations(settings)
     try:

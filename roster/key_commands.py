@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
 from roster import logs, wiring
-from roster.logs import LogFormat
 from roster.settings import Settings
 
 keys = typer.Typer(help="Keys: the master key that wraps each agent's data key, and the keys "
@@ -71,7 +70,7 @@ def rotate() -> None:
     key it replaces in ROSTER_PREVIOUS_MASTER_KEYS until this has run (safe to run again, and
     to stop at any point: each batch of keys is re-wrapped in one transaction)."""
     settings = Settings()
-    logs.configure(settings.log_level, settings.log_format or LogFormat.HUMAN)
+    logs.configure(settings.log_level, settings.log_format, person=True)
     service = wiring.agent_service(settings)
     try:
         done = service.data_keys.rotate()

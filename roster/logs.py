@@ -22,8 +22,10 @@ class LogFormat(StrEnum):
     HUMAN = "human"
 
 
-def configure(level: str, log_format: LogFormat = LogFormat.JSON) -> None:
-    """Send every log record to stderr in `log_format`, with its correlation id."""
+def configure(level: str, log_format: LogFormat | None, *, person: bool = False) -> None:
+    """Send every log record to stderr in `log_format` (unset: readable lines when a
+    `person` reads them, JSON for a server), with its correlation id."""
+    log_format = log_format or (LogFormat.HUMAN if person else LogFormat.JSON)
     handler: logging.Handler
     if log_format is LogFormat.HUMAN and sys.stderr.isatty():
         handler = RichHandler(console=Console(stderr=True), show_path=False, markup=False,

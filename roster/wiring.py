@@ -21,7 +21,6 @@ from readapi.errors import EventStoreUnavailable
 from readapi.readers import PostgresReader, SqliteReader, configure
 from readapi.store import ReadStore
 from roster import logs
-from roster.logs import LogFormat
 from roster.settings import Settings, Store
 from webkit.auth import Verifier
 from webkit.rate_limits import RateLimitConfig, Rule
@@ -64,7 +63,7 @@ def rate_limits(settings: Settings) -> RateLimitConfig | None:
 def write_api_from_env() -> FastAPI:
     """The write API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
-    logs.configure(settings.log_level, settings.log_format or LogFormat.JSON)
+    logs.configure(settings.log_level, settings.log_format)
     return write_api(settings)
 
 
@@ -146,7 +145,7 @@ class EventStoreReads:
 def read_api_from_env() -> FastAPI:
     """The read API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
-    logs.configure(settings.log_level, settings.log_format or LogFormat.JSON)
+    logs.configure(settings.log_level, settings.log_format)
     return read_api(settings)
 
 

@@ -32,7 +32,7 @@ def _restore_root() -> Iterator[None]:
 def test_a_server_writes_one_json_object_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
-    logs.configure("INFO", LogFormat.JSON)
+    logs.configure("INFO", None)
     logging.getLogger("roster.test").info("relay caught up")
     record = json.loads(err.getvalue())
     assert (record["level"], record["logger"], record["message"]) == (
@@ -42,7 +42,7 @@ def test_a_server_writes_one_json_object_a_line(monkeypatch: pytest.MonkeyPatch)
 def test_a_person_reads_plain_lines_when_piped(monkeypatch: pytest.MonkeyPatch) -> None:
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
-    logs.configure("INFO", LogFormat.HUMAN)
+    logs.configure("INFO", None, person=True)
     logging.getLogger("roster.test").warning("rebuild resumed at position %d", 42)
     line = err.getvalue()
     assert line.count("\n") == 1
