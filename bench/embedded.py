@@ -25,7 +25,8 @@ from uuid import UUID
 import redis
 from fastapi.testclient import TestClient
 
-from bench.write_throughput import SECRET, fresh_schema
+from bench.processes import SECRET
+from bench.write_throughput import fresh_schema
 from commands.service import AgentService
 from consumers.log import EventLog
 from roster import demo, pipeline

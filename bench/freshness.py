@@ -18,22 +18,18 @@ import argparse
 import http.client
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
-import httpx
 import orjson
 import psycopg
 from kafka import KafkaConsumer
 
-from bench.write_throughput import SECRET, fresh_schema
+from bench.processes import SECRET, roster_env, running, wait_ready
+from bench.write_throughput import fresh_schema
 from roster.settings import Settings
 from tests.builders import onboard_body
 from webkit.auth import Role, issue_token
@@ -46,38 +42,9 @@ PARTITIONS = 6
 
 def process_env(settings: Settings, topic: str, port_base: int) -> dict[str, str]:
     """The environment of every roster process of one run."""
-    return os.environ | {f"ROSTER_{k.upper()}": str(v) for k, v in {
-        "store": "postgres", "postgres_schema": settings.postgres_schema, "jwt_secret": SECRET,
-        "hrms_secret": SECRET, "encryption_key": SECRET, "allow_hs256": "true",
-        "rate_limits": "false", "log_level": "WARNING", "kafka_topic": topic,
-        "kafka_partitions": PARTITIONS, "redis_prefix": topic,
-        "relay_health_port": port_base + 1, "consumer_health_port": port_base + 2}.items()}
-
-
-@contextmanager
-def running(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """`roster ARGS` in its own process, stopped (SIGTERM) afterwards."""
-    roster = Path(sys.executable).with_name("roster")
-    proc = subprocess.Popen([str(roster), *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
-def wait_ready(url: str, seconds: float = 30) -> None:
-    """Wait until `url` answers 200."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} never became ready")
+    return roster_env(settings.postgres_schema, kafka_topic=topic, kafka_partitions=PARTITIONS,
+                      redis_prefix=topic, relay_health_port=port_base + 1,
+                      consumer_health_port=port_base + 2)
 
 
 class Watch:

@@ -32,7 +32,7 @@ from uuid import UUID
 
 import psycopg
 
-from bench.write_throughput import SECRET
+from bench.processes import SECRET
 from commands.service import AgentService
 from consumers.log import EventLog
 from consumers.log_feed import LogFeed

@@ -17,8 +17,6 @@ import argparse
 import http.client
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,6 +37,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder
 
 from bench import wrk
+from bench.processes import SECRET, roster_env, running, wait_ready
 from commands import models
 from commands.service import AgentService, Request
 from commands.transcodings import register_domain_values
@@ -52,7 +51,6 @@ from webkit.auth import Role, issue_token
 WARM_UP = 40
 """Onboardings before each measurement, so connection pools are full when timing starts."""
 SERVER_WORKERS = int(os.environ.get("BENCH_SERVER_WORKERS", "2"))
-SECRET = "bench-secret-of-at-least-32-characters!"
 BY = Provenance("bench", "bench")
 MIXED = ("update", "add_license", "approve", "suspend", "resume")
 BATCH = 500
@@ -119,26 +117,11 @@ def mixed_jobs(
 def served(settings: Settings, group_commit: bool = True) -> Iterator[int]:
     """The write API in its own process(es) on a free port."""
     port = 18000 + os.getpid() % 1000
-    env = os.environ | {f"ROSTER_{k.upper()}": str(v) for k, v in {
-        "store": "postgres", "postgres_schema": settings.postgres_schema, "jwt_secret": SECRET,
-        "hrms_secret": SECRET, "encryption_key": SECRET, "postgres_pool_size": 16,
-        "allow_hs256": "true", "rate_limits": "false", "log_level": "WARNING",
-        "group_commit": str(group_commit).lower()}.items()}
-    roster = Path(sys.executable).with_name("roster")
-    proc = subprocess.Popen([str(roster), "writeapi", "--port", str(port), "--workers",
-                             str(SERVER_WORKERS)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    env = roster_env(settings.postgres_schema, postgres_pool_size=16,
+                     group_commit=str(group_commit).lower())
+    with running(["writeapi", "--port", str(port), "--workers", str(SERVER_WORKERS)], env):
+        wait_ready(f"http://127.0.0.1:{port}/health/ready")
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def tokens() -> dict[Role, str]:
