@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
     OperationalError,
     ProgrammingError,
 )
+from psycopg_pool import ConnectionPool
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from commands import models
@@ -628,4 +629,10 @@ class AgentService(Application[UUID]):
     def ready(self) -> int:
         """The head of the event log; raises if the event store cannot be read."""
         return self.recorder.max_notification_id() or 0
+
+    def pool_stats(self) -> dict[str, int]:
+        """The event store's connection pool as `psycopg_pool` counts it (empty on SQLite)."""
+        datastore = getattr(self.recorder, "datastore", None)
+        pool = getattr(datastore, "pool", None)
+        return dict(pool.get_stats()) if isinstance(pool, ConnectionPool) else {}
 

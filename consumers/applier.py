@@ -67,6 +67,10 @@ class Applier:
         self._sleep = sleep
         self.last_applied_at = datetime.min.replace(tzinfo=UTC)
         """When the newest event applied here was accepted by the write side."""
+        for counter in (metrics.CONSUMER_EVENTS, metrics.CONSUMER_RETRIES):
+            counter.labels(projection.name)  # a series from the start, at 0
+        for state in (FAILED, WAITING):
+            metrics.CONSUMER_DEAD_LETTERS.labels(projection.name, state)
 
     def marks(self, partitions: Sequence[int]) -> dict[int, Mark]:
         """How far each of `partitions` has been applied (where to resume reading)."""

@@ -27,6 +27,7 @@ from uuid import UUID
 
 import psycopg
 
+from consumers import metrics
 from consumers.database import Database
 from consumers.export_files import WRITERS, copy_header, synced, write_chunks
 from consumers.export_view import Held, View
@@ -132,6 +133,11 @@ class _Progress:
             raise LeaseLost(str(self.run.id))
 
 
+OUTCOMES = ("succeeded", "failed", "released", "lost")
+"""How a worker's attempt at a run ends: written, failed for good, put back in the queue
+after a database failure, or taken over by another worker."""
+
+
 class ExportWorker:
     """Runs exports from the registry's queue."""
 
@@ -143,6 +149,10 @@ class ExportWorker:
         self._withdrawn: set[UUID] = set()
         self.clock = clock
         self.name = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.answering = True
+        """Whether the registry answered the worker's last look for runs."""
+        for outcome in OUTCOMES:
+            metrics.EXPORTS.labels(outcome)  # a series from the start, at 0
         config.folder.mkdir(parents=True, exist_ok=True)
 
     def run(self, stop: threading.Event) -> None:
@@ -153,9 +163,11 @@ class ExportWorker:
                 if time.monotonic() - swept >= self.config.sweep_seconds:
                     self.sweep()
                     swept = time.monotonic()
+                self.answering = True
                 if self.work_once():
                     continue
             except (psycopg.OperationalError, sqlite3.OperationalError) as error:
+                self.answering = False
                 log.warning("exports: the registry does not answer: %s", error)
             stop.wait(self.config.poll_seconds)
 
@@ -167,10 +179,13 @@ class ExportWorker:
         if taken is None:
             return False
         log.info("export %s: attempt %d", taken.id, taken.attempts)
-        self._execute(taken)
+        with metrics.EXPORTS_RUNNING.track_inprogress():
+            metrics.EXPORTS.labels(self._execute(taken)).inc()
         return True
 
-    def _execute(self, run: Run) -> None:
+    def _execute(self, run: Run) -> str:
+        """Write `run`'s file and record how it ended: its outcome (succeeded, failed,
+        released back to the queue, or lost to another worker)."""
         final = self.config.folder / f"{run.id}.{run.attempts}.{run.definition.format.value}"
         part = final.with_name(final.name + ".part")
         try:
@@ -178,7 +193,7 @@ class ExportWorker:
         except LeaseLost:
             log.warning("export %s: taken over by another worker", run.id)
             part.unlink(missing_ok=True)
-            return
+            return "lost"
         except (psycopg.OperationalError, sqlite3.OperationalError) as error:
             log.warning("export %s: the database failed, the run goes back to the queue: %s",
                         run.id, error)
@@ -186,7 +201,7 @@ class ExportWorker:
             failure = f"the database failed: {error}"
             self.registry.run(lambda cur: export_runs.release(cur, run.id, self.name, failure,
                                                               self.clock()))
-            return
+            return "released"
         except Exception as error:
             if not isinstance(error, Refused):
                 log.exception("export %s failed", run.id)
@@ -194,7 +209,7 @@ class ExportWorker:
             reason = str(error) if isinstance(error, Refused) else f"the export failed: {error}"
             self.registry.run(lambda cur: export_runs.fail(cur, run.id, self.name, reason,
                                                            self.clock()))
-            return
+            return "failed"
         etag = synced(part)
         os.replace(part, final)
         written = Written(final.name, final.stat().st_size, etag, rows)
@@ -212,8 +227,10 @@ class ExportWorker:
         if not self.registry.run(finish):
             log.warning("export %s: taken over before it finished", run.id)
             final.unlink(missing_ok=True)
-            return
+            return "lost"
         log.info("export %s: %d rows, %d bytes", run.id, rows, written.size)
+        metrics.EXPORT_ROWS.inc(rows)
+        return "succeeded"
 
     def _write(self, run: Run, part: Path) -> tuple[int, int, Disclosed]:
         """Write the run's file at `part`: the rows, the position they reflect, and whom

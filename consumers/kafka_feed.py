@@ -88,6 +88,9 @@ class KafkaFeed:
         ]
         for applier in self.appliers:
             applier.apply(deliveries)
+        newest = [d.envelope.occurred_at for d in deliveries if d.envelope is not None]
+        if newest:
+            metrics.fresh((a.projection.name for a in self.appliers), max(newest))
         if polled:  # monitoring only: no need to wait for the broker's answer
             self._consumer.commit_async({
                 tp: OffsetAndMetadata(messages[-1].offset + 1, "", -1)

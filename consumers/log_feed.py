@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from consumers import metrics
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
 from consumers.redis_refresh import RedisRefresh
@@ -39,6 +40,8 @@ class LogFeed:
                 if not deliveries or deliveries[-1].position < page.last_position:
                     deliveries.append(Delivery(0, page.last_position, page.last_position))
                 applier.apply(deliveries)
+                if page.envelopes:
+                    metrics.fresh([applier.projection.name], page.envelopes[-1].occurred_at)
                 delivered += len(page.envelopes)
                 after = page.last_position
         return delivered

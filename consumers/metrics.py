@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 from prometheus_client import Counter, Gauge, Histogram
 
 RELAY_LAG = Gauge("roster_relay_lag_positions", "Positions between the log head and the relay")
@@ -20,6 +23,10 @@ CONSUMER_BATCH = Histogram("roster_consumer_batch_size", "Events per applied bat
                            ["projection"], buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000))
 CONSUMER_RETRIES = Counter("roster_consumer_retries_total", "Event or batch retries",
                            ["projection"])
+CONSUMER_FRESHNESS = Histogram(
+    "roster_consumer_freshness_seconds", "From an event's recording to its projection's "
+    "commit, for the newest event of each applied batch", ["projection"],
+    buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60))
 CONSUMER_DEAD_LETTERS = Counter("roster_consumer_dead_letters_total", "Events parked",
                                 ["projection", "state"])
 
@@ -35,3 +42,15 @@ REBUILD_PROGRESS = Gauge("roster_rebuild_progress_ratio",
 PROJECTION_GENERATION = Gauge("roster_projection_generation",
                               "The number of the live generation of each projection",
                               ["projection"])
+
+EXPORTS = Counter("roster_exports_total", "Export runs a worker finished, by outcome", ["outcome"])
+EXPORT_ROWS = Counter("roster_export_rows_total", "Rows written to export files")
+EXPORTS_RUNNING = Gauge("roster_exports_running", "Export runs this worker is writing now")
+
+
+def fresh(projections: Iterable[str], occurred_at: datetime) -> None:
+    """Count the freshness of a batch whose newest event occurred at `occurred_at`, once for
+    each projection it was applied to."""
+    seconds = max(0.0, (datetime.now(UTC) - occurred_at).total_seconds())
+    for name in projections:
+        CONSUMER_FRESHNESS.labels(name).observe(seconds)

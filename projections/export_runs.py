@@ -197,6 +197,14 @@ def runs(cur: Cursor, created_by: str | None, limit: int) -> list[Run]:
     return [_run(row) for row in cur.fetchall()]
 
 
+def active(cur: Cursor, limit: int) -> list[Run]:
+    """Everyone's queued and running runs, oldest first, at most `limit`."""
+    cur.execute(f"SELECT {_RUN_COLUMNS} FROM export_runs "  # noqa: S608
+                "WHERE state IN ('queued', 'running') ORDER BY created_at, id LIMIT %s",
+                (limit,))
+    return [_run(row) for row in cur.fetchall()]
+
+
 _CANDIDATE = {
     StoreKind.POSTGRES: "SELECT id FROM export_runs WHERE state = 'queued' OR (state = "
                         "'running' AND lease_until < %(now)s) ORDER BY created_at LIMIT 1 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from projections import generations, verification
 from projections.db import Cursor
@@ -54,3 +55,35 @@ def _standing(name: str, found: list[Generation], mark: tuple[int, datetime | No
     building = next((g for g in mine if g.state is State.BUILDING), None)
     return Standing(name, live, building, [g.number for g in mine if g.state is State.KEPT],
                     mark[0], mark[1], parked, verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """A parked dead letter as operators see it: where it is, and why."""
+
+    projection: str
+    position: int
+    agent_id: UUID
+    event_type: str
+    state: str
+    error: str
+    attempts: int
+    parked_at: datetime
+
+
+def parked(cur: Cursor, limit: int) -> list[Parked]:
+    """The newest `limit` parked dead letters of every projection, newest first (none before
+    the first projection exists)."""
+    if not _any_live(cur):
+        return []
+    cur.execute("SELECT projection, position, agent_id, event_type, state, error, attempts, "
+                "parked_at FROM dead_letters ORDER BY parked_at DESC, projection, position "
+                "LIMIT %s", (limit,))
+    return [Parked(name, int(position), agent if isinstance(agent, UUID) else UUID(agent),
+                   kind, state, error, int(attempts), at)
+            for name, position, agent, kind, state, error, attempts, at in cur.fetchall()]
+
+
+def _any_live(cur: Cursor) -> bool:
+    """Whether a live generation exists, and with it the bookkeeping tables."""
+    return any(g.state is State.LIVE for g in generations.listed(cur))

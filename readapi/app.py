@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import Gauge
 
 from readapi import problems
+from readapi.metrics import ReadMetrics
 from readapi.routes import activity, agents, exports, hierarchy, ops, overview, replay
 from readapi.store import ReadStore
 from webkit import security
 from webkit.limits import RequestLimits
-from webkit.observability import Metrics, Observe
+from webkit.observability import Observe
 from webkit.openapi import declare_problems
 from webkit.rate_limits import RateLimits
 
@@ -39,12 +39,8 @@ def create_app(store: ReadStore) -> FastAPI:
     )
     app.state.store = store
     app.state.verifier = store.config.verifier
-    app.state.metrics = Metrics()
-    app.state.verify_differences = Gauge(
-        "roster_verify_differences", "Rows the last verification found missing, extra or "
-        "different, per projection", ["projection"], registry=app.state.metrics.registry)
-    Gauge("roster_reads_waiting", "Reads waiting for their min_position now",
-          registry=app.state.metrics.registry).set_function(lambda: store.waiting)
+    app.state.metrics = ReadMetrics()
+    app.state.metrics.watch(store)
     problems.install(app)
     declare_problems(app, limited=store.config.rate_limits is not None)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,

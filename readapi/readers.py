@@ -33,6 +33,9 @@ class Reader(Protocol):
     def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
         """`query` over the generations `held` (a snapshot's) alone."""
 
+    def pool_stats(self) -> dict[str, int]:
+        """The connection pool's counts (empty without a pool)."""
+
     def close(self) -> None:
         """Release the connections."""
 
@@ -65,6 +68,10 @@ class PostgresReader:
             cur.execute(f"SET LOCAL search_path TO {schemas}, public")
             return query(cur)
 
+    def pool_stats(self) -> dict[str, int]:
+        """The pool's counts, as `psycopg_pool` keeps them."""
+        return dict(self.pool.get_stats())
+
     def close(self) -> None:
         """Close the pool."""
         self.pool.close()
@@ -85,6 +92,10 @@ class SqliteReader:
     def read_held(self, held: Sequence[Generation], query: Callable[[Cursor], T]) -> T:
         """`query` on this thread's cursor over the files of `held`."""
         return _answered(query, lambda: self.held.reader(held_files(self.store.folder, held)))
+
+    def pool_stats(self) -> dict[str, int]:
+        """None: each thread has its own connection."""
+        return {}
 
     def close(self) -> None:
         """Nothing to release: the connections belong to their threads."""

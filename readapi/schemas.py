@@ -342,3 +342,23 @@ class ProjectionsOps(Public):
 
     log_head: int
     projections: list[ProjectionOps]
+
+
+class DeadLetterOps(Public):
+    """A parked event: which projection refused it, and why."""
+
+    projection: str
+    position: int
+    agent_id: UUID
+    event_type: str
+    state: str = Field(description="failed (raised on every attempt) or waiting (behind an "
+                                   "earlier parked event of the same agent).")
+    error: str
+    attempts: int
+    parked_at: datetime
+
+
+class DeadLettersOps(Public):
+    """The newest parked events of every projection, newest first."""
+
+    items: list[DeadLetterOps]

@@ -55,6 +55,8 @@ class ReadStore:
         self.cache = cache
         self.config = config
         self._redis_back_at = 0.0
+        self.on_redis_failure: Callable[[], None] = lambda: None
+        """Called at each failed Redis read or write (the metrics count them)."""
         self._reached: dict[tuple[str, ...], tuple[float, int]] = {}
         self._reading: dict[tuple[str, ...], asyncio.Future[int]] = {}
         self._waiting = 0
@@ -127,6 +129,15 @@ class ReadStore:
         return progress.reached(cur, projections, self.config.source, self.config.partitions)
 
     @property
+    def redis_available(self) -> bool:
+        """False while documents come from PostgreSQL after a Redis failure."""
+        return time.monotonic() >= self._redis_back_at
+
+    def pool_stats(self) -> dict[str, int]:
+        """The read models' connection pool as `psycopg_pool` counts it (empty on SQLite)."""
+        return self.reader.pool_stats()
+
+    @property
     def waiting(self) -> int:
         """How many reads wait for a position now."""
         return self._waiting
@@ -197,6 +208,7 @@ class ReadStore:
             log.warning("Redis unavailable, answering from PostgreSQL for %.0fs: %s",
                         REDIS_PAUSE_SECONDS, error)
             self._redis_back_at = time.monotonic() + REDIS_PAUSE_SECONDS
+            self.on_redis_failure()
             return [None] * len(keys)
 
     async def _write_back(self, built: dict[str, Versioned]) -> None:
@@ -207,6 +219,7 @@ class ReadStore:
             await self.cache.put(built)
         except redis.RedisError as error:
             log.warning("Redis unavailable, not caching: %s", error)
+            self.on_redis_failure()
 
 
 def _dumped(document: Versioned | None) -> Stored | None:

@@ -166,7 +166,10 @@ def exports_worker() -> None:
     run is taken by one); removes expired files."""
     settings = _settings(server=True)
     os.nice(settings.export_nice)
-    pipeline.export_worker(settings).run(_stop_on_signals())
+    worker = pipeline.export_worker(settings)
+    health.serve(settings.health_host, settings.exports_health_port,
+                 partial(pipeline.export_check, worker))
+    worker.run(_stop_on_signals())
 
 
 Names = Annotated[list[str] | None, typer.Option(

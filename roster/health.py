@@ -8,10 +8,12 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import orjson
-from prometheus_client import make_wsgi_app
+from prometheus_client import Gauge, make_wsgi_app
 
 Check = Callable[[], tuple[bool, dict[str, Any]]]
 """Says whether the process keeps up, with details."""
+
+READY = Gauge("roster_ready", "1 while this process's readiness check passes, else 0")
 
 
 class _Quiet(WSGIRequestHandler):
@@ -40,7 +42,9 @@ def health_app(check: Check) -> Callable[..., Iterable[bytes]]:
 
 
 def serve(host: str, port: int, check: Check) -> WSGIServer:
-    """Serve `health_app(check)` on a daemon thread; port 0 picks a free one."""
+    """Serve `health_app(check)` on a daemon thread; port 0 picks a free one. `roster_ready`
+    reports the same check at every scrape."""
+    READY.set_function(lambda: float(check()[0]))
     server = make_server(host, port, health_app(check), handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
     return server

@@ -238,3 +238,8 @@ def feed_check(settings: Settings, feed: KafkaFeed) -> tuple[bool, dict[str, Any
     ready = polling and all(age <= settings.max_lag_seconds for age in feed.lag_seconds.values())
     return ready, {"partitions": sorted(feed.assigned), "lag_messages": sum(feed.lag.values()),
                    "lag_seconds": {k: round(v, 3) for k, v in feed.lag_seconds.items()}}
+
+
+def export_check(worker: ExportWorker) -> tuple[bool, dict[str, Any]]:
+    """Ready while the exports registry answers the worker."""
+    return worker.answering, {"registry": "ok" if worker.answering else "down"}

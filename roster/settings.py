@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     health_host: str = "127.0.0.1"
     relay_health_port: int = 9101
     consumer_health_port: int = 9102
+    exports_health_port: int = 9104
     max_lag_seconds: float = Field(default=30.0, gt=0)
 
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webkit.problems import Problem, problem
@@ -56,6 +56,21 @@ class Metrics:
             "roster_rate_limit_storage_failures_total",
             "Requests served uncounted because the rate limits' storage failed",
             registry=self.registry)
+        self.ready = Gauge("roster_ready", "1 while this process's readiness check passes, "
+                           "else 0 (checked at each scrape)", registry=self.registry)
+        self.pool = Gauge("roster_pg_pool_connections", "The PostgreSQL connection pool: "
+                          "connections open, idle and at most, and requests waiting for one",
+                          ["state"], registry=self.registry)
+
+    def pool_stats(self, stats: Mapping[str, int]) -> None:
+        """Report a `psycopg_pool` pool's counts (nothing for an empty mapping: SQLite)."""
+        for state, key in _POOL_STATES.items():
+            if key in stats:
+                self.pool.labels(state).set(stats[key])
+
+
+_POOL_STATES = {"open": "pool_size", "idle": "pool_available", "max": "pool_max",
+                "waiting": "requests_waiting"}
 
 
 def _outcome(status: int) -> str:

@@ -81,6 +81,8 @@ class RateLimits:
         self.rules = {(r.method, r.path): (r, parse(r.rate)) for r in config.rules}
         self.default = (Rule("default", "*", "*", config.default), parse(config.default))
         self._back_at = 0.0
+        for rule, _ in (*self.rules.values(), self.default):
+            metrics.rate_limited.labels(rule.name)  # a series from the start, at 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request if its rule allows it."""

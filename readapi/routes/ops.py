@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,15 +10,17 @@ import redis
 from anyio import to_thread
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
-from projections import operations, verification
+from projections import export_runs, operations
 from projections.generations import Generation
-from readapi.deps import Operator, Store
+from readapi.deps import Limit, Operator, Store
 from readapi.errors import ReadError
+from readapi.export_schemas import RunPublic, Runs
+from readapi.metrics import ReadMetrics
 from readapi.responses import answer
-from readapi.schemas import ProjectionsOps, Ready
+from readapi.schemas import DeadLettersOps, ProjectionsOps, Ready
 from webkit.openapi import Live, problems
 
 router = APIRouter(tags=["operations"])
@@ -57,6 +60,23 @@ async def get_projections(store: Store, _: Operator) -> Response:
                    "projections": [_projection(s, head, now) for s in found]}, 0)
 
 
+@router.get("/v1/ops/dead-letters", response_model=DeadLettersOps,
+            responses=problems(401, 403, 422, 503))
+async def get_dead_letters(store: Store, _: Operator, limit: Limit = 50) -> Response:
+    """The newest parked events of every projection, with the error that parked them
+    (`roster dlq retry` applies them again)."""
+    found = await store.run(lambda cur: operations.parked(cur, limit))
+    return answer({"items": [asdict(p) for p in found]}, 0)
+
+
+@router.get("/v1/ops/exports", response_model=Runs, responses=problems(401, 403, 422, 503))
+async def get_exports(store: Store, _: Operator, limit: Limit = 50) -> Response:
+    """Everyone's export runs that are queued or being written, oldest first."""
+    found = await store.run(lambda cur: export_runs.active(cur, limit))
+    return Response(Runs(items=[RunPublic.of(r) for r in found]).model_dump_json(),
+                    media_type="application/json")
+
+
 def _generation(g: Generation) -> dict[str, Any]:
     return {"generation": g.number, "version": g.version, "started_at": g.started_at,
             "switched_at": g.switched_at}
@@ -88,14 +108,19 @@ def _projection(s: operations.Standing, head: int, now: datetime) -> dict[str, A
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(http: HttpRequest, store: Store) -> Response:
-    """Prometheus metrics of this process, and the differences each projection's last
-    verification found (read from the registry at each scrape)."""
-    gauge: Gauge = http.app.state.verify_differences
+    """Prometheus metrics of this process, with each projection's state as the registry has
+    it at this scrape (wherever its consumers and rebuilds run), whether the read models
+    answer, and the pool and Redis as this process finds them."""
+    measured: ReadMetrics = http.app.state.metrics
     try:
-        verdicts = await store.run(verification.latest)
+        head = await to_thread.run_sync(store.config.log_head)
+        found = await store.run(lambda cur: operations.standings(
+            cur, store.config.source, store.config.partitions))
+        measured.ready.set(1)
     except ReadError:
-        verdicts = {}
-    for name, verdict in verdicts.items():
-        gauge.labels(name).set(verdict.differences)
-    return Response(generate_latest(http.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+        found = []
+        measured.ready.set(0)
+    for standing in found:
+        measured.projection(standing, head)
+    measured.pool_stats(store.pool_stats())
+    return Response(generate_latest(measured.registry), media_type=CONTENT_TYPE_LATEST)

@@ -28,6 +28,9 @@ class _Reader:
     def read_held(self, held: Sequence[Any], query: Callable[[Any], T]) -> T:
         return query(None)
 
+    def pool_stats(self) -> dict[str, int]:
+        return {}
+
     def close(self) -> None:
         """Nothing to release."""
 

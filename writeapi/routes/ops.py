@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from commands.errors import StoreUnavailable
+from webkit.observability import Metrics
 from webkit.openapi import Live, problems
 from writeapi.deps import Service
 from writeapi.schemas import Ready, json_response
@@ -32,7 +33,14 @@ def ready(service: Service) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(http: HttpRequest) -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(http.app.state.metrics.registry),
-                    media_type=CONTENT_TYPE_LATEST)
+def metrics(http: HttpRequest, service: Service) -> Response:
+    """Prometheus metrics of this process, with its readiness and event-store pool as found
+    at this scrape."""
+    measured: Metrics = http.app.state.metrics
+    try:
+        service.ready()
+        measured.ready.set(1)
+    except Exception:
+        measured.ready.set(0)
+    measured.pool_stats(service.pool_stats())
+    return Response(generate_latest(measured.registry), media_type=CONTENT_TYPE_LATEST)
