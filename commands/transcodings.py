@@ -32,13 +32,15 @@ class ProvenanceAsDict(Transcoding):
     name = "provenance"
 
     def encode(self, obj: Provenance) -> dict[str, str]:
-        """The fields of `obj`."""
-        return {"actor": obj.actor, "correlation_id": obj.correlation_id,
-                "source": obj.source.value}
+        """The fields of `obj`; the trace only when there is one."""
+        fields = {"actor": obj.actor, "correlation_id": obj.correlation_id,
+                  "source": obj.source.value}
+        return fields | {"trace": obj.trace} if obj.trace else fields
 
     def decode(self, data: dict[str, str]) -> Provenance:
         """The provenance `data` describes."""
-        return Provenance(data["actor"], data["correlation_id"], Source(data["source"]))
+        return Provenance(data["actor"], data["correlation_id"], Source(data["source"]),
+                          data.get("trace", ""))
 
 
 class LicenseAsDict(Transcoding):

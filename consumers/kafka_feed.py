@@ -18,8 +18,9 @@ from kafka.structs import OffsetAndMetadata
 
 from consumers import metrics
 from consumers.applier import Applier, Delivery
-from consumers.kafka_io import WATERMARK
+from consumers.kafka_io import TRACEPARENT, WATERMARK
 from consumers.redis_refresh import RedisRefresh
+from consumers.tracing import applying
 from projections.envelope import Envelope, UnknownEnvelope
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class KafkaFeed:
             if (delivery := _delivery(tp.partition, message)) is not None
         ]
         for applier in self.appliers:
-            applier.apply(deliveries)
+            with applying(applier.projection.name, deliveries):
+                applier.apply(deliveries)
         newest = [d.envelope.occurred_at for d in deliveries if d.envelope is not None]
         if newest:
             metrics.fresh((a.projection.name for a in self.appliers), max(newest))
@@ -146,11 +148,14 @@ class KafkaFeed:
 
 
 def _delivery(partition: int, message: ConsumerRecord) -> Delivery | None:
+    trace = ""
     for name, value in message.headers or ():
         if name == WATERMARK:
             return Delivery(partition, message.offset, int(value))
+        if name == TRACEPARENT:
+            trace = value.decode("ascii", "replace")
     try:
-        return Delivery.of(partition, message.offset, Envelope.from_json(message.value))
+        return Delivery.of(partition, message.offset, Envelope.from_json(message.value, trace))
     except UnknownEnvelope:
         log.exception("skipping a message that is not an envelope")
         return None

@@ -11,7 +11,9 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
+from opentelemetry.trace import Span, SpanKind
 
+from commands import tracing
 from projections.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ def partition_of(agent_id: UUID, partitions: int) -> int:
 
 WATERMARK = "watermark"
 """The header of a watermark message: every event up to its position precedes it."""
+TRACEPARENT = "traceparent"
+"""The header of a traced event: the W3C trace context of the span that published it."""
 
 
 class Publisher:
@@ -63,25 +67,48 @@ class Publisher:
     def publish(self, envelopes: Sequence[Envelope], through: int) -> None:
         """Send `envelopes` in order, then the watermark `through` (the last position they
         account for); raise a `KafkaError` unless every message was acknowledged."""
-        futures = [
-            self._producer.send(
-                self.topic,
-                key=str(e.agent_id).encode(),
-                value=e.to_json(),
-                headers=[("type", e.type.encode()), ("position", str(e.position).encode())],
-            )
-            for e in envelopes
-        ]
-        mark = str(through).encode()
-        futures += [
-            self._producer.send(self.topic, value=b"", partition=p, headers=[(WATERMARK, mark)])
-            for p in sorted(self._producer.partitions_for(self.topic))
-        ]
-        self._producer.flush(timeout=self._timeout)
-        for future in futures:
-            future.get(timeout=0)
+        spans = {e.position: _publishing(self.topic, e) for e in envelopes if e.trace}
+        try:
+            futures = [
+                self._producer.send(
+                    self.topic,
+                    key=str(e.agent_id).encode(),
+                    value=e.to_json(),
+                    headers=_headers(e, spans.get(e.position)),
+                )
+                for e in envelopes
+            ]
+            mark = str(through).encode()
+            futures += [
+                self._producer.send(self.topic, value=b"", partition=p,
+                                    headers=[(WATERMARK, mark)])
+                for p in sorted(self._producer.partitions_for(self.topic))
+            ]
+            self._producer.flush(timeout=self._timeout)
+            for future in futures:
+                future.get(timeout=0)
+        finally:
+            for span in spans.values():
+                span.end()
 
     def close(self) -> None:
         """Flush what is pending and close."""
         self._producer.close(timeout=5)
 
+
+
+def _publishing(topic: str, envelope: Envelope) -> Span:
+    """The span of publishing a traced event, a child of the command that recorded it; it
+    lasts until the broker acknowledged the page."""
+    return tracing.child(envelope.trace, f"publish {topic}", SpanKind.PRODUCER, {
+        "messaging.system": "kafka", "messaging.destination.name": topic,
+        "roster.position": envelope.position, "roster.event_type": envelope.type})
+
+
+def _headers(envelope: Envelope, span: Span | None) -> list[tuple[str, bytes]]:
+    """An event's headers: its type and position, and the publishing span's `traceparent`
+    when it is traced."""
+    headers = [("type", envelope.type.encode()), ("position", str(envelope.position).encode())]
+    if span is not None:
+        headers.append((TRACEPARENT, tracing.traceparent(span).encode()))
+    return headers

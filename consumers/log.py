@@ -49,14 +49,16 @@ def envelope_of(event: DomainEventProtocol[UUID], position: int) -> Envelope:
     provenance: Provenance = payload.pop("provenance")
     return _envelope(event.originator_id, event.originator_version, described["type"],
                      position, described["occurred_at"],
-                     (provenance.actor, provenance.correlation_id, provenance.source.value),
+                     (provenance.actor, provenance.correlation_id, provenance.source.value,
+                      provenance.trace),
                      orjson.loads(orjson.dumps(payload)))
 
 
 def _envelope(agent_id: UUID, version: int, kind: str, position: int, occurred_at: datetime,
-              provenance: tuple[str, str, str], payload: dict[str, Any]) -> Envelope:
-    """An envelope, its id derived from the agent and version (the same on every path)."""
-    actor, correlation_id, source = provenance
+              provenance: tuple[str, str, str, str], payload: dict[str, Any]) -> Envelope:
+    """An envelope, its id derived from the agent and version (the same on every path);
+    `provenance` is the actor, correlation id, source and trace."""
+    actor, correlation_id, source, trace = provenance
     return Envelope(
         event_id=uuid5(NAMESPACE_OID, f"{agent_id}/{version}"),
         type=kind,
@@ -68,6 +70,7 @@ def _envelope(agent_id: UUID, version: int, kind: str, position: int, occurred_a
         correlation_id=correlation_id,
         source=source,
         payload=payload,
+        trace=trace,
     )
 
 
@@ -172,5 +175,6 @@ def published(notification: Notification, stored: dict[str, Any]) -> Envelope:
     return _envelope(_uuid(notification.originator_id),
                      notification.originator_version,
                      notification.topic[len(AGENT_TOPIC_PREFIX):], notification.id, occurred_at,
-                     (provenance["actor"], provenance["correlation_id"], provenance["source"]),
+                     (provenance["actor"], provenance["correlation_id"], provenance["source"],
+                      provenance.get("trace", "")),
                      masked(_as_published(stored)))

@@ -13,6 +13,7 @@ from consumers import metrics
 from consumers.applier import Applier, Delivery
 from consumers.log import EventLog
 from consumers.redis_refresh import RedisRefresh
+from consumers.tracing import applying
 
 
 class LogFeed:
@@ -39,7 +40,8 @@ class LogFeed:
                 deliveries = [Delivery.of(0, e.position, e) for e in page.envelopes]
                 if not deliveries or deliveries[-1].position < page.last_position:
                     deliveries.append(Delivery(0, page.last_position, page.last_position))
-                applier.apply(deliveries)
+                with applying(applier.projection.name, deliveries):
+                    applier.apply(deliveries)
                 if page.envelopes:
                     metrics.fresh([applier.projection.name], page.envelopes[-1].occurred_at)
                 delivered += len(page.envelopes)

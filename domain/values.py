@@ -95,6 +95,8 @@ class Provenance:
     actor: str
     correlation_id: str
     source: Source = Source.API
+    trace: str = ""
+    """The W3C `traceparent` of the command that made the event; empty when untraced."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ class Envelope:
     source: str
     payload: dict[str, Any]
     """The event's fields as JSON, as they travel; read them typed through `event`."""
+    trace: str = field(default="", compare=False)
+    """The W3C `traceparent` of the span that handed the event on: the command's as read from
+    the log, the relay's as delivered by Kafka (in a header, not in the JSON)."""
     _event: AgentEvent | None = field(default=None, init=False, repr=False, compare=False)
     _folds: dict[str, tuple[Any, Any]] | None = field(default=None, init=False, repr=False,
                                                       compare=False)
@@ -75,7 +78,7 @@ class Envelope:
         return orjson.dumps({"schema": SCHEMA, **_fields(self)})
 
     @classmethod
-    def from_json(cls, data: bytes) -> Envelope:
+    def from_json(cls, data: bytes, trace: str = "") -> Envelope:
         """Parse an envelope; raise `UnknownEnvelope` for anything else."""
         try:
             raw = orjson.loads(data)
@@ -91,6 +94,7 @@ class Envelope:
                 correlation_id=raw["correlation_id"],
                 source=raw["source"],
                 payload=raw["payload"],
+                trace=trace,
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise UnknownEnvelope(f"not an envelope: {error}") from error

@@ -30,7 +30,7 @@ from projections.db import Cursor
 from projections.generations import NotBuilding, State
 from projections.projection import Projection
 from projections.verification import Verdict
-from roster import demo, health, logs, pipeline, rebuilds, wiring
+from roster import demo, health, logs, pipeline, rebuilds, tracing, wiring
 from roster import dev as embedded
 from roster.key_commands import keys
 from roster.settings import Settings, Transport
@@ -154,6 +154,7 @@ def token(
 def relay() -> None:
     """Publish the event store's log to Kafka (a second relay waits as standby)."""
     settings = _settings(server=True)
+    tracing.configure("roster-relay")
     with contextlib.closing(pipeline.relay(settings)) as the_relay:
         health.serve(settings.health_host, settings.relay_health_port,
                      partial(pipeline.relay_check, settings, the_relay))
@@ -184,6 +185,7 @@ def consume(
     """Apply events to projections until SIGTERM, exactly once, from Kafka or (with
     ROSTER_TRANSPORT=log) straight from the event store's log."""
     settings = _settings(server=True)
+    tracing.configure("roster-consumer")
     chosen = _chosen(projection)
     stop = _stop_on_signals()
     if settings.transport is Transport.LOG:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from roster import pipeline
+from roster import pipeline, tracing
 from roster.settings import Settings, Store, Transport
 from roster.wiring import agent_service, read_api, write_api
 from webkit.auth import Role, issue_token
@@ -57,8 +57,11 @@ def serve(settings: Settings, ports: Ports, stop: threading.Event, reset: bool,
     chosen = pipeline.projections()
     feed = pipeline.in_process_feed(settings, chosen, service)
     pipeline.upgrade(settings, pipeline.generations(settings), chosen, service)
-    servers = [_server(write_api(settings, service), settings, ports.host, ports.write),
-               _server(read_api(settings, service), settings, ports.host, ports.read)]
+    tracing.configure("roster-dev")
+    servers = [_server(tracing.instrument(write_api(settings, service)), settings, ports.host,
+                       ports.write),
+               _server(tracing.instrument(read_api(settings, service)), settings, ports.host,
+                       ports.read)]
     worker = pipeline.export_worker(settings, service)
     threads = [threading.Thread(target=feed.run, args=(stop,), name="consumers"),
                threading.Thread(target=worker.run, args=(stop,), name="exports")]

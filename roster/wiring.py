@@ -20,7 +20,7 @@ from readapi.config import ReadApiConfig
 from readapi.errors import EventStoreUnavailable
 from readapi.readers import PostgresReader, SqliteReader, configure
 from readapi.store import ReadStore
-from roster import logs
+from roster import logs, tracing
 from roster.settings import Settings, Store
 from webkit.auth import Verifier
 from webkit.rate_limits import RateLimitConfig, Rule
@@ -64,7 +64,8 @@ def write_api_from_env() -> FastAPI:
     """The write API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
     logs.configure(settings.log_level, settings.log_format)
-    return write_api(settings)
+    tracing.configure("roster-writeapi")
+    return tracing.instrument(write_api(settings))
 
 
 def write_api(settings: Settings, service: AgentService | None = None) -> FastAPI:
@@ -146,7 +147,8 @@ def read_api_from_env() -> FastAPI:
     """The read API from the environment's settings, with JSON logs: uvicorn's factory."""
     settings = Settings()
     logs.configure(settings.log_level, settings.log_format)
-    return read_api(settings)
+    tracing.configure("roster-readapi")
+    return tracing.instrument(read_api(settings))
 
 
 def read_api(settings: Settings, service: AgentService | None = None) -> FastAPI:

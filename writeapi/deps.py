@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from hashlib import sha256
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi import Request as HttpRequest
 
+from commands import tracing
 from commands.service import AgentService, Request
 from webkit.auth import Principal, Role, caller
 from webkit.observability import correlation_id
@@ -56,18 +60,36 @@ def command(*roles: Role) -> Any:
     """A dependency giving the service `Request` of a command sent by one of `roles`."""
     allowed = caller(*roles)
 
-    async def dependency(request: HttpRequest, who: Principal = allowed) -> Request:
+    async def dependency(request: HttpRequest,
+                         who: Principal = allowed) -> AsyncIterator[Request]:
         body = await request.body()
         fingerprint = sha256(b"%s %s\n%s" % (request.method.encode(), request.url.path.encode(),
                                               body)).hexdigest()
-        return Request.by(
+        made = Request.by(
             who.subject, correlation_id.get(),
             idempotency_key=_idempotency_key(request.headers.get("idempotency-key")),
             fingerprint=fingerprint,
             expected_version=_expected_version(request.headers.get("if-match")),
         )
+        with command_span(request, made) as traced:
+            yield traced
 
     return Depends(dependency)
+
+
+@contextmanager
+def command_span(http: HttpRequest, request: Request) -> Iterator[Request]:
+    """A span for the command `request` carries, a child of the request's span, open while
+    the command runs; `request` stamped with it, so its events join the trace."""
+    name = getattr(http.scope.get("route"), "name", "command")
+    span = tracing.TRACER.start_span(f"command {name}", attributes={
+        "roster.actor": request.provenance.actor,
+        "roster.correlation_id": request.provenance.correlation_id})
+    try:
+        stamped = replace(request.provenance, trace=tracing.traceparent(span))
+        yield replace(request, provenance=stamped)
+    finally:
+        span.end()
 
 
 Clerk = Annotated[Request, command(Role.CLERK)]

@@ -1,5 +1,5 @@
-"""Fixtures for the operations tests: the pipeline's settings and its process launcher."""
+"""Fixtures for the operations tests: the pipeline's settings, service and process launcher."""
 
-from tests.pipeline.conftest import pipeline_settings, roster
+from tests.pipeline.conftest import pipeline_service, pipeline_settings, roster
 
-__all__ = ["pipeline_settings", "roster"]
+__all__ = ["pipeline_service", "pipeline_settings", "roster"]

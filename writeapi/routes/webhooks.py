@@ -17,7 +17,7 @@ from webkit.observability import correlation_id
 from webkit.openapi import problems
 from webkit.problems import Problem
 from writeapi import batches, hrms
-from writeapi.deps import Config, Service
+from writeapi.deps import Config, Service, command_span
 from writeapi.schemas import Accepted, accepted
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -80,9 +80,9 @@ async def hrms_delivery(
                 http.headers.get("x-hrms-signature"), body, config.hrms_tolerance_seconds)
     delivery = _parse(body)
     if isinstance(delivery, hrms.ManyChanged):
-        return await run_in_threadpool(_many, service, delivery,
-                                       Request.by("hrms", correlation_id.get(), "hrms"))
-    request = Request.by("hrms", correlation_id.get(), "hrms",
-                         delivery=("hrms", delivery.delivery_id))
-    return accepted(await run_in_threadpool(service.run, request,
-                                            _change(service, delivery, request)))
+        with command_span(http, Request.by("hrms", correlation_id.get(), "hrms")) as many:
+            return await run_in_threadpool(_many, service, delivery, many)
+    with command_span(http, Request.by("hrms", correlation_id.get(), "hrms",
+                                       delivery=("hrms", delivery.delivery_id))) as request:
+        return accepted(await run_in_threadpool(service.run, request,
+                                                _change(service, delivery, request)))
