@@ -4,7 +4,7 @@ the log, its parked dead letters, any rebuild under way, and its last verificati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from projections import generations, verification
@@ -80,8 +80,15 @@ def parked(cur: Cursor, limit: int) -> list[Parked]:
                 "parked_at FROM dead_letters ORDER BY parked_at DESC, projection, position "
                 "LIMIT %s", (limit,))
     return [Parked(name, int(position), agent if isinstance(agent, UUID) else UUID(agent),
-                   kind, state, error, int(attempts), at)
+                   kind, state, error, int(attempts), _moment(at))
             for name, position, agent, kind, state, error, attempts, at in cur.fetchall()]
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A timestamp as read: PostgreSQL's as it is, SQLite's text in UTC."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def _any_live(cur: Cursor) -> bool:

@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from readapi import problems
 from readapi.metrics import ReadMetrics
-from readapi.routes import activity, agents, exports, hierarchy, ops, overview, replay
+from readapi.routes import (
+    activity,
+    agents,
+    exports,
+    hierarchy,
+    ops,
+    ops_page,
+    overview,
+    replay,
+)
 from readapi.store import ReadStore
 from webkit import security
 from webkit.limits import RequestLimits
@@ -44,7 +53,7 @@ def create_app(store: ReadStore) -> FastAPI:
     problems.install(app)
     declare_problems(app, limited=store.config.rate_limits is not None)
     for router in (agents.router, hierarchy.router, activity.router, overview.router,
-                   replay.router, exports.router, ops.router):
+                   replay.router, exports.router, ops.router, ops_page.router):
         app.include_router(router)
     if store.config.rate_limits is not None:
         app.add_middleware(RateLimits, config=store.config.rate_limits,
