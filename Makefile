@@ -1,4 +1,4 @@
-.PHONY: run test unit property integration api readapi e2e pipeline rebuild lint services-up services-down bench
+.PHONY: run test unit property integration api readapi e2e pipeline rebuild operations lint services-up services-down bench
 
 run:            ## start all of roster on the embedded default (SQLite): roster dev
 	scripts/run.sh
@@ -29,6 +29,9 @@ pipeline:       ## relay, Kafka and consumers, crash tests included (real Postgr
 
 rebuild:        ## rebuild jobs under load, killed and resumed, version bumps (PostgreSQL + Kafka, SQLite)
 	scripts/bootstrap.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/rebuild
+
+operations:     ## Prometheus rules and queries, tracing, Kubernetes manifests, the ops page in Chromium
+	scripts/bootstrap.sh && scripts/ops-tools.sh && scripts/services.sh up && .venv/bin/python -m pytest tests/operations
 
 lint:
 	scripts/bootstrap.sh && .venv/bin/ruff check . && .venv/bin/mypy && .venv/bin/lint-imports

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -114,11 +114,13 @@ def mixed_jobs(
 # --- (a) HTTP, driven by wrk ------------------------------------------------------------------
 
 @contextmanager
-def served(settings: Settings, group_commit: bool = True) -> Iterator[int]:
-    """The write API in its own process(es) on a free port."""
+def served(settings: Settings, group_commit: bool = True,
+           extra: Mapping[str, str] | None = None) -> Iterator[int]:
+    """The write API in its own process(es) on a free port; `extra` adds variables (the
+    `OTEL_*` of `bench.tracing`)."""
     port = 18000 + os.getpid() % 1000
     env = roster_env(settings.postgres_schema, postgres_pool_size=16,
-                     group_commit=str(group_commit).lower())
+                     group_commit=str(group_commit).lower()) | dict(extra or {})
     with running(["writeapi", "--port", str(port), "--workers", str(SERVER_WORKERS)], env):
         wait_ready(f"http://127.0.0.1:{port}/health/ready")
         yield port
@@ -164,15 +166,16 @@ def mixed_lines(agent_ids: list[str], token: dict[Role, str]) -> Iterator[str]:
 
 
 def http_run(settings: Settings, seconds: float, connections: int, group_commit: bool,
-             folder: Path) -> dict[str, Row]:
-    """Onboard for `seconds`, then run the mixed stream over what was onboarded, with wrk."""
+             folder: Path, extra: Mapping[str, str] | None = None) -> dict[str, Row]:
+    """Onboard for `seconds`, then run the mixed stream over what was onboarded, with wrk
+    (the server's environment with `extra`)."""
     token = tokens()
     clerk = token[Role.CLERK]
     onboarding = folder / "onboard.txt"
     with onboarding.open("w") as out:
         out.writelines(request_line("POST", "/v1/agents", clerk, onboard_body())
                        for _ in range(int(seconds * ONBOARD_CEILING)))
-    with served(settings, group_commit) as port:
+    with served(settings, group_commit, extra) as port:
         url = f"http://127.0.0.1:{port}"
         warm = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {clerk}"})
         for _ in range(WARM_UP):
