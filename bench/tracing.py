@@ -5,7 +5,12 @@ go through the SDK's batch processor to its console exporter, whose output is th
 cost of making, recording and serialising them, not a collector's network time. Medians of
 `--runs`, each mode's ratio to tracing off measured in the same run.
 
+With `--baseline-tree DIR` (a checkout of an earlier commit: `git worktree add DIR COMMIT`) the
+server also runs that commit's code, tracing off, in the same runs: what the changes since it
+cost a write when tracing is off.
+
     .venv/bin/python -m bench.tracing [--seconds 8] [--connections 32] [--runs 3]
+                                      [--baseline-tree DIR]
 """
 
 from __future__ import annotations
@@ -34,12 +39,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8, help="each wrk measurement")
     parser.add_argument("--connections", type=int, default=32, help="wrk's clients")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-tree", type=Path, help="an earlier commit's checkout")
     args = parser.parse_args()
     wrk.ensure()
+    modes = dict(MODES)
+    if args.baseline_tree is not None:
+        modes["off, code of --baseline-tree"] = {"PYTHONPATH": str(args.baseline_tree.resolve())}
     results: dict[tuple[str, str], list[Row]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for _ in range(args.runs):
-            for mode, extra in MODES.items():
+            for mode, extra in modes.items():
                 with fresh_schema() as settings:
                     measured = http_run(settings, args.seconds, args.connections, True,
                                         Path(scratch), extra)
@@ -51,7 +60,7 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---|")
     for stream in ("onboard", "mixed"):
         base = statistics.median(r[0] for r in results[(stream, "off")])
-        for mode in MODES:
+        for mode in modes:
             rows = results[(stream, mode)]
             rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))
             each = " / ".join(f"{r[0]:,.0f}" for r in rows)

@@ -9,6 +9,7 @@ http://localhost:4318) or `console`. `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBU
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -20,9 +21,23 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.trace import Span
 
 UNTRACED_URLS = "health/,metrics"
 """Probes and scrapes: no span for these."""
+QUERY_ATTRIBUTES = ("http.url", "url.full", "url.query")
+"""Where the instrumentation records a request's query string, which may hold a searched name."""
+
+
+def _without_query(span: Span, _: dict[str, Any]) -> None:
+    """Keep query strings (search terms, names among them) out of the request's span."""
+    recorded = getattr(span, "attributes", None) or {}
+    for key in QUERY_ATTRIBUTES:
+        value = recorded.get(key)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(key, value.split("?", 1)[0])
+        elif key == "url.query" and value:
+            span.set_attribute(key, "")
 
 
 def _exporter(name: str) -> SpanExporter:
@@ -50,10 +65,11 @@ def configure(service: str) -> bool:
 
 
 def instrument(app: FastAPI, provider: trace.TracerProvider | None = None) -> FastAPI:
-    """`app` with a span per request (probes and scrapes aside), when tracing is on: through
-    `provider`, or the one `configure` installed."""
+    """`app` with a span per request (probes and scrapes aside; query strings left out), when
+    tracing is on: through `provider`, or the one `configure` installed."""
     chosen = provider or trace.get_tracer_provider()
     if isinstance(chosen, TracerProvider):
         FastAPIInstrumentor.instrument_app(app, tracer_provider=chosen,
-                                           excluded_urls=UNTRACED_URLS)
+                                           excluded_urls=UNTRACED_URLS,
+                                           server_request_hook=_without_query)
     return app

@@ -106,3 +106,18 @@ def test_an_untraced_write_stamps_no_trace_on_its_events(service: AgentService,
     page = EventLog(service).read(0, 100)
     assert page.envelopes
     assert all(e.trace == "" for e in page.envelopes)
+
+
+def test_a_traced_search_keeps_its_query_string_out_of_the_span(settings: Settings) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = set_up.instrument(wiring.read_api(settings), provider)
+    token = issue_token(settings.jwt_secret.get_secret_value(), "vi", Role.VIEWER, 600)
+    with TestClient(app) as client:
+        client.get("/v1/agents", params={"q": "meera", "region": "WEST"},
+                   headers={"Authorization": f"Bearer {token}"})
+    request = _one(list(exporter.get_finished_spans()), SpanKind.SERVER, "GET /v1/agents")
+    assert request.attributes is not None
+    assert request.attributes.get("http.route") == "/v1/agents"
+    assert "meera" not in str(dict(request.attributes)), request.attributes
