@@ -16,12 +16,11 @@ cost a write when tracing is off.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 from pathlib import Path
 
 from bench import wrk
-from bench.write_throughput import Row, fresh_schema, http_run
+from bench.write_throughput import Row, fresh_schema, http_run, table
 
 MODES = {
     "off": {},
@@ -56,17 +55,7 @@ def main() -> None:
                     results.setdefault((stream, mode), []).append(row)
     print(f"\nPostgreSQL, write API over HTTP (wrk, {args.connections} connections, "
           f"{args.seconds:g} s per stream), median of {args.runs} runs\n")
-    print("| stream | tracing | commands/s | p50 ms | p99 ms | ratio to off | each run |")
-    print("|---|---|---:|---:|---:|---:|---|")
-    for stream in ("onboard", "mixed"):
-        base = statistics.median(r[0] for r in results[(stream, "off")])
-        for mode in modes:
-            rows = results[(stream, mode)]
-            rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))
-            each = " / ".join(f"{r[0]:,.0f}" for r in rows)
-            print(f"| {stream} | {mode} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | "
-                  f"{rate / base:.2f} | {each} |")
-
+    table(results, ("tracing", list(modes)), "off", "off")
 
 if __name__ == "__main__":
     main()

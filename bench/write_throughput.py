@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -369,11 +369,18 @@ def main() -> None:
           f"{args.seconds:g} s per stream; in-process: {args.agents} agents on {args.workers} "
           f"threads; batches: {args.batches} x {BATCH}, {args.batch_clients} at a time "
           f"(mixed = {', '.join(MIXED)})\n")
-    print("| stream | path | commands/s | p50 ms | p99 ms | ratio to (c) | each run |")
+    table(results, ("path", PATHS), "(c) bare eventsourcing", "(c)")
+
+
+def table(results: dict[tuple[str, str], list[Row]], labels: tuple[str, Sequence[str]],
+          baseline: str, short: str) -> None:
+    """Print each stream's medians for each label (a column named `labels[0]`), with its
+    ratio to `baseline`'s median rate (headed `ratio to SHORT`) and every run's rate."""
+    print(f"| stream | {labels[0]} | commands/s | p50 ms | p99 ms | ratio to {short} | each run |")
     print("|---|---|---:|---:|---:|---:|---|")
     for stream in ("onboard", "mixed"):
-        base = statistics.median(r[0] for r in results[(stream, "(c) bare eventsourcing")])
-        for label in PATHS:
+        base = statistics.median(r[0] for r in results[(stream, baseline)])
+        for label in labels[1]:
             rows = results.get((stream, label))
             if rows:
                 rate, p50, p99 = (statistics.median(r[i] for r in rows) for i in range(3))

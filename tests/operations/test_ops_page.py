@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
@@ -35,7 +36,7 @@ from projections.timeline import TimelineProjection
 from roster import pipeline
 from roster.settings import Settings, Transport
 from tests.builders import onboard_body
-from tests.pipeline.conftest import Roster, free_port
+from tests.pipeline.conftest import Roster, answers, free_port
 from tests.pipeline.workload import APPROVER, REQUEST, wait_for
 from webkit.auth import Role, issue_token
 
@@ -136,7 +137,7 @@ def test_an_operator_sees_the_read_models_state_in_a_real_browser(
         port = free_port()
         roster.start("readapi", "--port", str(port))
         url = f"http://127.0.0.1:{port}"
-        assert wait_for(lambda: _up(url), timeout=30), "the read API started"
+        assert wait_for(partial(answers, f"{url}/health/live"), timeout=30), "the read API started"
         secret = settings.jwt_secret.get_secret_value()
         viewer = issue_token(secret, "vera", Role.VIEWER, 600)
         queued = httpx.post(f"{url}/v1/exports", json={"definition": {"format": "csv"}},
@@ -189,10 +190,3 @@ def test_an_operator_sees_the_read_models_state_in_a_real_browser(
         assert "Token forgotten" in browser.find_element(By.ID, "status").text
     finally:
         roster.stop_all()
-
-
-def _up(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health/live", timeout=2).is_success
-    except httpx.TransportError:
-        return False

@@ -19,7 +19,7 @@ import yaml
 from roster.settings import Settings
 from tests.builders import onboard_body
 from tests.operations.queries import DEPLOY, RULES, Query, alerts, panels
-from tests.pipeline.conftest import Roster, free_port
+from tests.pipeline.conftest import Roster, answers, free_port
 from tests.pipeline.workload import wait_for
 from webkit.auth import Role, issue_token
 
@@ -105,7 +105,8 @@ def processes(roster: Roster, pipeline_settings: Settings) -> dict[str, int]:
     roster.start("exports", "worker", ROSTER_EXPORTS_HEALTH_PORT=str(ports["roster-exports"]),
                  **env)
     for job, port in ports.items():
-        assert wait_for(partial(_answers, port), timeout=60), f"{job} started"
+        scraped = partial(answers, f"http://127.0.0.1:{port}/metrics")
+        assert wait_for(scraped, timeout=60), f"{job} started"
     return ports
 
 
@@ -118,13 +119,6 @@ def prometheus(processes: dict[str, int], tmp_path: Path) -> Iterator[_Prometheu
         yield server
     finally:
         server.close()
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).is_success
-    except httpx.TransportError:
-        return False
 
 
 def _traffic(settings: Settings, ports: dict[str, int]) -> None:

@@ -8,6 +8,7 @@ import random
 import signal
 import threading
 import time
+from functools import partial
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from commands.service import AgentService
 from commands.unit import Unit
 from roster.settings import Settings
 from tests.builders import onboard_body
-from tests.pipeline.conftest import Roster, free_port
+from tests.pipeline.conftest import Roster, answers, free_port
 from tests.pipeline.workload import wait_for
 from webkit.auth import Role, issue_token
 
@@ -80,13 +81,6 @@ class Load:
             client.join()
 
 
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).is_success
-    except httpx.TransportError:
-        return False
-
-
 def _agents_in_log(service: AgentService) -> dict[str, str]:
     """Agent code -> id of every agent the log holds, each checked whole: its code, PAN,
     Aadhaar and license numbers claimed by it."""
@@ -113,9 +107,10 @@ def test_the_write_api_killed_mid_commit_leaves_every_command_whole(
     token = issue_token(pipeline_settings.jwt_secret.get_secret_value(), "clerk", Role.CLERK,
                         600)
     load = Load(port, token)
+    ready = partial(answers, f"http://127.0.0.1:{port}/health/ready")
     for kill in range(KILLS):
         api = roster.start("writeapi", "--port", str(port), "--workers", "1")
-        assert wait_for(lambda: _ready(port), timeout=30), "the write API started"
+        assert wait_for(ready, timeout=30), "the write API started"
         load.until_killed(api, chance.uniform(1.0, 2.5), kill)
     in_log = _agents_in_log(pipeline_service)
     assert len(load.acknowledged) > 50, "the load ran"
