@@ -89,11 +89,9 @@ class Request:
     delivery: tuple[str, str] | None = None
 
     @classmethod
-    def by(cls, actor: str, correlation_id: str, source: str = "api", trace: str = "",
-           **rest: Any) -> Request:
-        """A request from `actor` through `source` (api, hrms or job), part of the trace
-        `trace` names (a W3C `traceparent`) if any."""
-        return cls(Provenance(actor, correlation_id, Source(source), trace), **rest)
+    def by(cls, actor: str, correlation_id: str, source: str = "api", **rest: Any) -> Request:
+        """A request from `actor` through `source` (api, hrms or job)."""
+        return cls(Provenance(actor, correlation_id, Source(source)), **rest)
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,12 @@ class ReadMetrics(Metrics):
                                       "Redis reads or writes that failed and fell back",
                                       registry=self.registry)
 
-    def projection(self, standing: Standing, head: int) -> None:
-        """Report one projection's state as the registry has it, the log at `head`."""
+    def projection(self, standing: Standing, head: int | None) -> None:
+        """Report one projection's state as the registry has it, the log at `head` (its lag
+        left as it was when the event store did not answer)."""
         name, building = standing.projection, standing.building
-        self.lag.labels(name).set(max(0, head - standing.applied))
+        if head is not None:
+            self.lag.labels(name).set(max(0, head - standing.applied))
         self.dead_letters.labels(name).set(standing.parked)
         self.rebuilding.labels(name).set(int(building is not None))
         progress = (min(1.0, building.position / building.target)

@@ -150,7 +150,7 @@ class ReadStore:
         reached = await self.reached(projections)
         if position is None or reached >= position:
             return reached
-        head = await self._head()
+        head = await self.head()
         if head is not None and position > head:
             raise PositionBeyondLog(position, head)
         if self._waiting >= self.config.max_waiting:
@@ -174,7 +174,7 @@ class ReadStore:
             pause = min(0.2, pause * 2)
         raise PositionNotReached(reached, position, self.config.wait_seconds)
 
-    async def _head(self) -> int | None:
+    async def head(self) -> int | None:
         """The log's head, or None when the event store does not answer (the read waits)."""
         try:
             return await to_thread.run_sync(self.config.log_head)

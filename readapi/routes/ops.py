@@ -113,13 +113,13 @@ async def metrics(http: HttpRequest, store: Store) -> Response:
     answer, and the pool and Redis as this process finds them."""
     measured: ReadMetrics = http.app.state.metrics
     try:
-        head = await to_thread.run_sync(store.config.log_head)
         found = await store.run(lambda cur: operations.standings(
             cur, store.config.source, store.config.partitions))
         measured.ready.set(1)
-    except ReadError:
+    except ReadError:  # as /health/ready says: the read models do not answer
         found = []
         measured.ready.set(0)
+    head = await store.head()
     for standing in found:
         measured.projection(standing, head)
     measured.pool_stats(store.pool_stats())
