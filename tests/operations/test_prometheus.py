@@ -169,7 +169,8 @@ def test_every_panel_and_alert_query_evaluates_on_a_real_prometheus(
     results = {q: prometheus.api("query", query=q.expr)["result"] for q in shipped}
     _report(results)
     answered = {q.title for q, series in results.items() if series}
-    for title in ("Requests per second by route [A]", "Latency p50 / p95 / p99 by route [C]",
+    for title in ("Requests per second by route [A]", "Error rate (5xx share) [A]",
+                  "Latency p50 / p95 / p99 by route [C]",
                   "Commands by type and outcome [A]", "Consumer lag in messages [A]",
                   "Freshness p50 / p99 [B]", "Events applied per second [A]",
                   "Relay lag and leader [B]", "PostgreSQL pools [A]", "Readiness [A]",
