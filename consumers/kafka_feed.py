@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -24,6 +25,11 @@ from consumers.tracing import applying
 from projections.envelope import Envelope, UnknownEnvelope
 
 log = logging.getLogger(__name__)
+
+METADATA_MAX_AGE_MS = 30_000
+"""How often the consumer looks at the topic's partitions again (the client's default is five
+minutes): a member left without partitions by an assignment made on stale metadata rejoins
+within this long."""
 
 
 class _SeekToMarks(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -65,6 +71,7 @@ class KafkaFeed:
             heartbeat_interval_ms=session_timeout_ms // 3,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=8 * 1024 * 1024,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
 
     def seek_to_marks(self, assigned: Sequence[TopicPartition]) -> None:
@@ -118,8 +125,17 @@ class KafkaFeed:
             self.lag_seconds[name] = age
             metrics.CONSUMER_LAG_SECONDS.labels(name).set(age)
 
-    def subscribe(self) -> None:
-        """Join the group; partitions arrive (and are sought to their marks) while polling."""
+    def subscribe(self, metadata_seconds: float = 30.0) -> None:
+        """Join the group; partitions arrive (and are sought to their marks) while polling.
+        First wait (up to `metadata_seconds`) until the client's metadata knows the topic's
+        partitions: a group leader that assigns before then hands out none, and the client
+        looks again only after `METADATA_MAX_AGE_MS`."""
+        deadline = time.monotonic() + metadata_seconds
+        while not self._consumer.partitions_for_topic(self.topic):
+            if time.monotonic() >= deadline:
+                log.warning("no partitions known for %s yet; joining anyway", self.topic)
+                break
+            time.sleep(0.1)
         self._consumer.subscribe([self.topic], listener=_SeekToMarks(self))
 
     def close(self) -> None:
