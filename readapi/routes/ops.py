@@ -73,8 +73,7 @@ async def get_dead_letters(store: Store, _: Operator, limit: Limit = 50) -> Resp
 async def get_exports(store: Store, _: Operator, limit: Limit = 50) -> Response:
     """Everyone's export runs that are queued or being written, oldest first."""
     found = await store.run(lambda cur: export_runs.active(cur, limit))
-    return Response(Runs(items=[RunPublic.of(r) for r in found]).model_dump_json(),
-                    media_type="application/json")
+    return answer(Runs(items=[RunPublic.of(r) for r in found]).model_dump(mode="json"), 0)
 
 
 def _generation(g: Generation) -> dict[str, Any]:

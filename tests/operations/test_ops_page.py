@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from uuid import UUID
 
 import httpx
 import pytest
@@ -30,32 +29,18 @@ from projections import generations
 from projections.agent_summary import AgentSummaryProjection
 from projections.catalog import PROJECTIONS
 from projections.db import Cursor
-from projections.envelope import Envelope
 from projections.generations import Generation, State
 from projections.timeline import TimelineProjection
 from roster import pipeline
 from roster.settings import Settings, Transport
 from tests.builders import onboard_body
 from tests.pipeline.conftest import Roster, answers, free_port
-from tests.pipeline.workload import APPROVER, REQUEST, wait_for
+from tests.pipeline.workload import APPROVER, BUG, REQUEST, Broken, wait_for
 from webkit.auth import Role, issue_token
 
 pytestmark = [pytest.mark.postgres]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / ".artifacts" / "ops-page.png"
-ERROR = "bug: cannot summarise this agent"
-
-
-class Broken(AgentSummaryProjection):
-    """The summary with a bug: it raises on every event of one agent."""
-
-    def __init__(self, victim: UUID) -> None:
-        self.victim = victim
-
-    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
-        if any(e.agent_id == self.victim for e in envelopes):
-            raise RuntimeError(ERROR)
-        super().apply(cur, envelopes)
 
 
 def _read_models(settings: Settings, service: AgentService) -> int:
@@ -172,7 +157,7 @@ def test_an_operator_sees_the_read_models_state_in_a_real_browser(
         letters = _rows(browser, "dead-letters")
         assert len(letters) == parked
         assert {(r[0], r[3], r[4], r[6]) for r in letters} == {
-            ("agent_summary", "Onboarded", "failed", f"RuntimeError: {ERROR}"),
+            ("agent_summary", "Onboarded", "failed", f"RuntimeError: {BUG}"),
             ("agent_summary", "LicenseAdded", "waiting",
              "waits behind an earlier parked event of the same agent")}, letters
         assert [r[1:4] for r in _rows(browser, "exports")] == [["queued", "csv", "vera"]]

@@ -4,8 +4,6 @@ and `roster dlq retry` drains the agent in order once the projection is fixed.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from uuid import UUID
 
 import psycopg
 import pytest
@@ -15,16 +13,15 @@ from commands.service import AgentService
 from consumers.applier import Applier, RetryPolicy
 from consumers.kafka_feed import KafkaFeed
 from consumers.kafka_io import ensure_topic
-from projections.agent_summary import AgentSummaryProjection
-from projections.db import Cursor
-from projections.envelope import Envelope
 from roster import pipeline
 from roster.settings import Settings
 from tests.builders import onboard_body
 from tests.pipeline.conftest import Roster
 from tests.pipeline.workload import (
     APPROVER,
+    BUG,
     REQUEST,
+    Broken,
     Workload,
     expected_summary,
     summary_rows,
@@ -32,18 +29,6 @@ from tests.pipeline.workload import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka]
-
-
-class Broken(AgentSummaryProjection):
-    """The summary with a bug: it raises on every event of one agent."""
-
-    def __init__(self, victim: UUID) -> None:
-        self.victim = victim
-
-    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
-        if any(e.agent_id == self.victim for e in envelopes):
-            raise RuntimeError("bug: cannot summarise this agent")
-        super().apply(cur, envelopes)
 
 
 def _parked(settings: Settings) -> list[tuple[int, str, str]]:
@@ -90,7 +75,7 @@ def test_poison_event_parks_its_agent_in_order_and_retry_drains_it(
     listed = roster.run("dlq", "list")
     assert listed.returncode == 0, listed.stderr
     assert "4 parked" in listed.stdout
-    assert "bug: cannot summarise this agent" in listed.stdout
+    assert BUG in listed.stdout
 
     retried = roster.run("dlq", "retry", "--projection", "agent_summary")
     assert retried.returncode == 0, retried.stdout + retried.stderr

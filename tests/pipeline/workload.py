@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import psycopg
@@ -15,9 +15,27 @@ from commands.errors import DomainError
 from commands.service import AgentService, Request
 from consumers.log import EventLog
 from domain.values import TerminationReason
-from projections.agent_summary import COLUMNS, AgentSummary, fold
+from projections.agent_summary import COLUMNS, AgentSummary, AgentSummaryProjection, fold
+from projections.db import Cursor
+from projections.envelope import Envelope
 from roster.settings import Settings
 from tests.builders import license_body, onboard_body
+
+BUG = "bug: cannot summarise this agent"
+"""What `Broken` raises."""
+
+
+class Broken(AgentSummaryProjection):
+    """The summary with a bug: it raises on every event of one agent."""
+
+    def __init__(self, victim: UUID) -> None:
+        self.victim = victim
+
+    def apply(self, cur: Cursor, envelopes: Sequence[Envelope]) -> None:
+        if any(e.agent_id == self.victim for e in envelopes):
+            raise RuntimeError(BUG)
+        super().apply(cur, envelopes)
+
 
 REQUEST = Request.by("clerk-1", "corr-pipeline")
 APPROVER = Request.by("approver-1", "corr-pipeline")
